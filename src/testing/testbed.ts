@@ -1,0 +1,33 @@
+// What `scripts/testbed.sh` set up, read by tests. Tests never skip when the test bed is
+// missing: they fail with a message that says how to create it.
+import { existsSync, readFileSync } from 'node:fs';
+
+export interface Testbed {
+  /** Unix socket of the main Docker daemon. */
+  dockerSocket: string;
+  /** A second Docker daemon that listens only on TCP with mutual TLS. PEM file paths. */
+  tlsDaemon: { host: string; port: number; ca: string; cert: string; key: string };
+  /** A plain-HTTP registry on loopback (the daemon treats 127.0.0.0/8 as insecure-allowed). */
+  registry: { address: string };
+  /** A role with CREATEDB on a real PostgreSQL server. */
+  postgresUrl: string;
+  images: {
+    /** Imported from busybox-static; has sh, sleep, echo, cat ... on PATH. */
+    busybox: string;
+    /** The same image pushed to the test registry. */
+    registryBusybox: string;
+  };
+}
+
+export const TESTBED_FILE = process.env.WINDFLOW_TESTBED ?? '/var/lib/windflow-testbed/env.json';
+
+let cached: Testbed | undefined;
+
+export function testbed(): Testbed {
+  if (cached) return cached;
+  if (!existsSync(TESTBED_FILE)) {
+    throw new Error(`test bed not found at ${TESTBED_FILE}: run "bash scripts/testbed.sh" first`);
+  }
+  cached = JSON.parse(readFileSync(TESTBED_FILE, 'utf8')) as Testbed;
+  return cached;
+}
