@@ -1,0 +1,59 @@
+// Readers for the Engine's streaming answers: the 8-byte-header framing of non-TTY logs and
+// attach/exec output, and newline-delimited JSON (pull/push/build progress, events).
+
+export type OutputStreamName = 'stdin' | 'stdout' | 'stderr';
+
+export interface OutputChunk {
+  stream: OutputStreamName;
+  data: Uint8Array;
+}
+
+const STREAM_NAMES: Record<number, OutputStreamName> = { 0: 'stdin', 1: 'stdout', 2: 'stderr' };
+const HEADER_BYTES = 8;
+
+/**
+ * Splits the multiplexed stream into its frames: a header of [stream type, 0, 0, 0, uint32 BE
+ * size] and then `size` bytes. Frames may span chunks and chunks may hold several frames.
+ */
+export async function* demuxDockerStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<OutputChunk> {
+  let buffer: Uint8Array = new Uint8Array(0);
+  for await (const chunk of source) {
+    buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
+    let offset = 0;
+    while (buffer.length - offset >= HEADER_BYTES) {
+      const view = new DataView(buffer.buffer, buffer.byteOffset + offset, HEADER_BYTES);
+      const size = view.getUint32(4);
+      if (buffer.length - offset - HEADER_BYTES < size) break;
+      const start = offset + HEADER_BYTES;
+      yield { stream: STREAM_NAMES[view.getUint8(0)] ?? 'stdout', data: buffer.slice(start, start + size) };
+      offset = start + size;
+    }
+    buffer = buffer.subarray(offset);
+  }
+  if (buffer.length > 0) throw new Error(`the stream ended inside a frame (${buffer.length} bytes left)`);
+}
+
+/** A TTY stream has no framing: everything is stdout. */
+export async function* rawStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<OutputChunk> {
+  for await (const data of source) yield { stream: 'stdout', data };
+}
+
+export async function* jsonLines<T>(source: AsyncIterable<Uint8Array>): AsyncGenerator<T> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  for await (const chunk of source) {
+    pending += decoder.decode(chunk, { stream: true });
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) yield JSON.parse(line) as T;
+  }
+  pending += decoder.decode();
+  if (pending.trim()) yield JSON.parse(pending) as T;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
