@@ -1,0 +1,159 @@
+// Environments: the Docker endpoints Windflow manages. TLS material is sealed with the secret
+// box; reads say only which parts are set.
+import type { Database } from './database.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export type EnvironmentType = 'local-socket' | 'tcp' | 'tcp-tls';
+
+export interface Environment {
+  id: number;
+  name: string;
+  type: EnvironmentType;
+  /** Socket path for local-socket, host:port otherwise. */
+  address: string;
+  labels: Record<string, string>;
+  tls: { ca: boolean; cert: boolean; key: boolean };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TlsMaterialInput {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface EnvironmentInput {
+  name: string;
+  type: EnvironmentType;
+  address: string;
+  labels?: Record<string, string>;
+  /** On update: an omitted part is kept, an empty string clears it. */
+  tls?: TlsMaterialInput;
+}
+
+export class EnvironmentNameTakenError extends Error {
+  constructor(name: string) {
+    super(`An environment named "${name}" already exists`);
+  }
+}
+
+interface EnvironmentRow {
+  id: number;
+  name: string;
+  type: EnvironmentType;
+  address: string;
+  labels: string;
+  tls_ca: string | null;
+  tls_cert: string | null;
+  tls_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const TLS_PARTS = ['ca', 'cert', 'key'] as const;
+
+export class EnvironmentStore {
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox,
+  ) {}
+
+  async list(): Promise<Environment[]> {
+    return (await this.db.all<EnvironmentRow>('SELECT * FROM environments ORDER BY name')).map(toEnvironment);
+  }
+
+  async get(id: number): Promise<Environment | undefined> {
+    const row = await this.db.get<EnvironmentRow>('SELECT * FROM environments WHERE id = ?', [id]);
+    return row && toEnvironment(row);
+  }
+
+  create(input: EnvironmentInput): Promise<Environment> {
+    return this.db.transaction(async (tx) => {
+      await assertNameFree(tx, input.name);
+      const now = new Date().toISOString();
+      const sealed = (part: (typeof TLS_PARTS)[number]) => this.seal(input.tls?.[part]);
+      const row = await tx.get<EnvironmentRow>(
+        `INSERT INTO environments (name, type, address, labels, tls_ca, tls_cert, tls_key, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [
+          input.name,
+          input.type,
+          input.address,
+          JSON.stringify(input.labels ?? {}),
+          sealed('ca'),
+          sealed('cert'),
+          sealed('key'),
+          now,
+          now,
+        ],
+      );
+      return toEnvironment(row as EnvironmentRow);
+    });
+  }
+
+  update(id: number, patch: Partial<EnvironmentInput>): Promise<Environment | undefined> {
+    return this.db.transaction(async (tx) => {
+      const current = await tx.get<EnvironmentRow>('SELECT * FROM environments WHERE id = ?', [id]);
+      if (!current) return undefined;
+      if (patch.name !== undefined && patch.name !== current.name) await assertNameFree(tx, patch.name);
+      const tlsColumn = (part: (typeof TLS_PARTS)[number]) => {
+        const given = patch.tls?.[part];
+        return given === undefined ? current[`tls_${part}`] : this.seal(given);
+      };
+      // A change must be visible as a new updated_at even within the same millisecond: clients
+      // cached per environment are keyed on it.
+      const now = new Date(Math.max(Date.now(), Date.parse(current.updated_at) + 1)).toISOString();
+      const row = await tx.get<EnvironmentRow>(
+        `UPDATE environments SET name = ?, type = ?, address = ?, labels = ?, tls_ca = ?, tls_cert = ?, tls_key = ?, updated_at = ?
+         WHERE id = ? RETURNING *`,
+        [
+          patch.name ?? current.name,
+          patch.type ?? current.type,
+          patch.address ?? current.address,
+          patch.labels ? JSON.stringify(patch.labels) : current.labels,
+          tlsColumn('ca'),
+          tlsColumn('cert'),
+          tlsColumn('key'),
+          now,
+          id,
+        ],
+      );
+      return toEnvironment(row as EnvironmentRow);
+    });
+  }
+
+  async remove(id: number): Promise<boolean> {
+    return (await this.db.run('DELETE FROM environments WHERE id = ?', [id])).changes > 0;
+  }
+
+  /** Decrypted TLS material, for the Docker client only: never send it to a client. */
+  async tlsMaterial(id: number): Promise<TlsMaterialInput | undefined> {
+    const row = await this.db.get<EnvironmentRow>('SELECT * FROM environments WHERE id = ?', [id]);
+    if (!row) return undefined;
+    const open = (sealed: string | null) => (sealed ? this.box.decrypt(sealed) : undefined);
+    return { ca: open(row.tls_ca), cert: open(row.tls_cert), key: open(row.tls_key) };
+  }
+
+  private seal(value: string | undefined): string | null {
+    return value ? this.box.encrypt(value) : null;
+  }
+}
+
+async function assertNameFree(db: Database, name: string): Promise<void> {
+  if (await db.get('SELECT id FROM environments WHERE name = ?', [name]))
+    throw new EnvironmentNameTakenError(name);
+}
+
+function toEnvironment(row: EnvironmentRow): Environment {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    type: row.type,
+    address: row.address,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    tls: { ca: Boolean(row.tls_ca), cert: Boolean(row.tls_cert), key: Boolean(row.tls_key) },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

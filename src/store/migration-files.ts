@@ -1,0 +1,16 @@
+// Every migration, embedded as text so the compiled binary carries them. A test checks that this
+// list matches the files in migrations/, in the same versions for both databases.
+import postgres0001 from '../../migrations/postgres/0001_environments.sql' with { type: 'text' };
+import sqlite0001 from '../../migrations/sqlite/0001_environments.sql' with { type: 'text' };
+import type { Dialect } from './database.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Record<Dialect, Migration[]> = {
+  sqlite: [{ version: 1, name: '0001_environments', sql: sqlite0001 }],
+  postgres: [{ version: 1, name: '0001_environments', sql: postgres0001 }],
+};
