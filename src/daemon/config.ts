@@ -1,0 +1,122 @@
+// Configuration comes from command-line flags, then WINDFLOW_* environment variables, then defaults.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { LogLevel } from './logger.ts';
+import { LOG_LEVELS } from './logger.ts';
+
+export const DEFAULT_PORT = 5480;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Empty means SQLite in the data directory; `postgres://…` selects PostgreSQL. */
+  databaseUrl: string;
+  logLevel: LogLevel;
+  dockerSocket: string;
+}
+
+export class ConfigError extends Error {}
+
+/** One row per setting: the single source for parsing, --help and the README table. */
+export const SETTINGS = [
+  { key: 'host', flag: 'host', env: 'WINDFLOW_HOST', help: `address to listen on (default ${DEFAULT_HOST})` },
+  { key: 'port', flag: 'port', env: 'WINDFLOW_PORT', help: `port to listen on (default ${DEFAULT_PORT})` },
+  {
+    key: 'dataDir',
+    flag: 'data-dir',
+    env: 'WINDFLOW_DATA_DIR',
+    help: 'where the database and key file live (default /var/lib/windflow as root, else ~/.local/share/windflow)',
+  },
+  {
+    key: 'databaseUrl',
+    flag: 'database-url',
+    env: 'WINDFLOW_DATABASE_URL',
+    help: 'postgres://user:pass@host/db to use PostgreSQL (default: SQLite in the data directory)',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'WINDFLOW_LOG_LEVEL',
+    help: `${LOG_LEVELS.join('|')} (default info)`,
+  },
+  {
+    key: 'dockerSocket',
+    flag: 'docker-socket',
+    env: 'WINDFLOW_DOCKER_SOCKET',
+    help: `local Docker socket for the "local" environment (default ${DEFAULT_DOCKER_SOCKET})`,
+  },
+] as const satisfies readonly { key: keyof Config; flag: string; env: string; help: string }[];
+
+export interface ParsedCommandLine {
+  command: string | undefined;
+  help: boolean;
+  config: Config;
+}
+
+export function parseCommandLine(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): ParsedCommandLine {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof parseOptions; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: parseOptions, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  const pick = (setting: (typeof SETTINGS)[number]): string | undefined => {
+    const fromFlag = flags[setting.flag];
+    return typeof fromFlag === 'string' ? fromFlag : env[setting.env];
+  };
+  const [host, port, dataDir, databaseUrl, logLevel, dockerSocket] = SETTINGS.map(pick);
+  return {
+    command: parsed.positionals[0],
+    help: flags.help === true,
+    config: {
+      host: host || DEFAULT_HOST,
+      port: parsePort(port),
+      dataDir: dataDir || defaultDataDir(),
+      databaseUrl: parseDatabaseUrl(databaseUrl ?? ''),
+      logLevel: parseLogLevel(logLevel),
+      dockerSocket: dockerSocket || DEFAULT_DOCKER_SOCKET,
+    },
+  };
+}
+
+const parseOptions = {
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(SETTINGS.map((setting) => [setting.flag, { type: 'string' }])),
+} as const satisfies Record<string, { type: 'boolean' | 'string'; short?: string }>;
+
+function parsePort(value: string | undefined): number {
+  if (!value) return DEFAULT_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`port must be a whole number from 0 (any free port) to 65535, got "${value}"`);
+  }
+  return port;
+}
+
+function parseLogLevel(value: string | undefined): LogLevel {
+  if (!value) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  }
+  return value as LogLevel;
+}
+
+function parseDatabaseUrl(value: string): string {
+  if (value && !/^postgres(ql)?:\/\//.test(value)) {
+    throw new ConfigError('database URL must start with postgres:// (leave it unset for SQLite)');
+  }
+  return value;
+}
+
+function defaultDataDir(): string {
+  if (process.getuid?.() === 0) return '/var/lib/windflow';
+  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'windflow');
+}

@@ -1,0 +1,71 @@
+// Every API error leaves as JSON {code, message} with the status that fits. Codes are stable:
+// clients and the UI may switch on them.
+import { NotFoundError, ParseError, ValidationError } from 'elysia';
+import {
+  DockerApiError,
+  DockerTimeoutError,
+  DockerUnreachableError,
+  DockerVersionError,
+} from '../docker/errors.ts';
+import { EnvironmentNameTakenError } from '../store/environments.ts';
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function describeError(error: unknown): { status: number; body: ErrorBody; unexpected: boolean } {
+  const known = (status: number, code: string, message: string) => ({
+    status,
+    body: { code, message },
+    unexpected: false,
+  });
+  if (error instanceof HttpError) return known(error.status, error.code, error.message);
+  if (error instanceof ValidationError) return known(400, 'VALIDATION', describeValidation(error));
+  if (error instanceof ParseError) return known(400, 'INVALID_BODY', 'The request body is not valid JSON');
+  if (error instanceof NotFoundError) return known(404, 'NOT_FOUND', 'No such API route');
+  if (error instanceof EnvironmentNameTakenError) return known(409, 'ENVIRONMENT_NAME_TAKEN', error.message);
+  if (error instanceof DockerUnreachableError) return known(502, 'DOCKER_UNREACHABLE', error.message);
+  if (error instanceof DockerTimeoutError) return known(504, 'DOCKER_TIMEOUT', error.message);
+  if (error instanceof DockerVersionError) return known(502, 'DOCKER_UNSUPPORTED_VERSION', error.message);
+  if (error instanceof DockerApiError) return describeDockerApiError(error);
+  return {
+    status: 500,
+    body: { code: 'INTERNAL', message: 'Internal error; the server log has the details' },
+    unexpected: true,
+  };
+}
+
+// The daemon's 4xx answers are the caller's fault and keep their status; its 5xx are ours to
+// report as a bad gateway. Either way the daemon's own message is passed through.
+function describeDockerApiError(error: DockerApiError) {
+  const byStatus: Record<number, string> = {
+    400: 'DOCKER_BAD_REQUEST',
+    404: 'DOCKER_NOT_FOUND',
+    409: 'DOCKER_CONFLICT',
+  };
+  const clientError = error.status >= 400 && error.status < 500;
+  return {
+    status: clientError ? error.status : 502,
+    body: { code: byStatus[error.status] ?? 'DOCKER_ERROR', message: error.message },
+    unexpected: false,
+  };
+}
+
+function describeValidation(error: ValidationError): string {
+  const first = error.all[0];
+  if (!first) return `Invalid ${error.type}`;
+  const where = 'path' in first && first.path ? ` ${first.path.replace(/^\//, '').replaceAll('/', '.')}` : '';
+  const what = 'summary' in first && first.summary ? first.summary : first.message;
+  return `Invalid ${error.type}${where}: ${what}`;
+}

@@ -1,0 +1,80 @@
+// Read-only views of an environment's engine: its info with counts, and the raw resource lists.
+import { Elysia } from 'elysia';
+import type { DockerClient } from '../../docker/client.ts';
+import type { DockerClientPool } from '../../environments/client-pool.ts';
+import type { EnvironmentStore } from '../../store/environments.ts';
+import {
+  ContainerListQuery,
+  EngineList,
+  EnvironmentIdParams,
+  EnvironmentInfoSchema,
+  ErrorSchema,
+} from '../schemas.ts';
+import { requireEnvironment } from './environments.ts';
+
+export interface EngineRouteDeps {
+  environments: EnvironmentStore;
+  clients: DockerClientPool;
+}
+
+const tags = ['engine'];
+const failures = { 404: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
+
+export function engineRoutes({ environments, clients }: EngineRouteDeps) {
+  const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
+  const list = (title: string) => ({
+    params: EnvironmentIdParams,
+    response: { 200: EngineList(title), ...failures },
+    detail: { summary: `List ${title}`, tags },
+  });
+
+  return new Elysia({ prefix: '/api/environments/:id' })
+    .get('/info', async ({ params }) => summarizeEngine(await clientOf(params.id)), {
+      params: EnvironmentIdParams,
+      response: { 200: EnvironmentInfoSchema, ...failures },
+      detail: { summary: 'Engine version, host facts and resource counts', tags },
+    })
+    .get(
+      '/containers',
+      async ({ params, query }) => {
+        const all = query.all === '1' || query.all === 'true';
+        return (await clientOf(params.id)).listContainers({ all });
+      },
+      { ...list('containers'), query: ContainerListQuery },
+    )
+    .get('/images', async ({ params }) => (await clientOf(params.id)).listImages(), list('images'))
+    .get('/volumes', async ({ params }) => (await clientOf(params.id)).listVolumes(), list('volumes'))
+    .get('/networks', async ({ params }) => (await clientOf(params.id)).listNetworks(), list('networks'));
+}
+
+async function summarizeEngine(client: DockerClient) {
+  const [info, version, volumes, networks] = await Promise.all([
+    client.info(),
+    client.version(),
+    client.listVolumes(),
+    client.listNetworks(),
+  ]);
+  return {
+    engine: {
+      name: info.Name,
+      version: version.Version,
+      apiVersion: version.ApiVersion,
+      os: info.OperatingSystem,
+      arch: info.Architecture,
+      kernelVersion: info.KernelVersion,
+      cpus: info.NCPU,
+      memoryBytes: info.MemTotal,
+    },
+    counts: {
+      containers: {
+        total: info.Containers,
+        running: info.ContainersRunning,
+        paused: info.ContainersPaused,
+        stopped: info.ContainersStopped,
+      },
+      images: info.Images,
+      volumes: volumes.length,
+      networks: networks.length,
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { Elysia, t } from 'elysia';
+import type { DockerClientPool } from '../../environments/client-pool.ts';
+import type { Environment, EnvironmentInput, EnvironmentStore } from '../../store/environments.ts';
+import { assertValidEnvironment } from '../environment-rules.ts';
+import { HttpError } from '../errors.ts';
+import {
+  ConnectionTestSchema,
+  EnvironmentCreateBody,
+  EnvironmentIdParams,
+  EnvironmentSchema,
+  EnvironmentUpdateBody,
+  ErrorSchema,
+} from '../schemas.ts';
+
+export interface EnvironmentRouteDeps {
+  environments: EnvironmentStore;
+  clients: DockerClientPool;
+}
+
+const tags = ['environments'];
+
+export async function requireEnvironment(environments: EnvironmentStore, id: number): Promise<Environment> {
+  const environment = await environments.get(id);
+  if (!environment) throw new HttpError(404, 'ENVIRONMENT_NOT_FOUND', `No environment with id ${id}`);
+  return environment;
+}
+
+export function environmentRoutes({ environments, clients }: EnvironmentRouteDeps) {
+  return new Elysia({ prefix: '/api/environments' })
+    .get('/', () => environments.list(), {
+      response: t.Array(EnvironmentSchema),
+      detail: { summary: 'List environments', tags },
+    })
+    .post(
+      '/',
+      async ({ body, set }) => {
+        assertValidEnvironment({ type: body.type, address: body.address, tls: tlsPresence(body.tls) });
+        set.status = 201;
+        return environments.create(body);
+      },
+      {
+        body: EnvironmentCreateBody,
+        response: { 201: EnvironmentSchema, 400: ErrorSchema, 409: ErrorSchema },
+        detail: { summary: 'Add an environment', tags },
+      },
+    )
+    .get('/:id', ({ params }) => requireEnvironment(environments, params.id), {
+      params: EnvironmentIdParams,
+      response: { 200: EnvironmentSchema, 404: ErrorSchema },
+      detail: { summary: 'One environment', tags },
+    })
+    .patch(
+      '/:id',
+      async ({ params, body }) => {
+        const current = await requireEnvironment(environments, params.id);
+        assertValidEnvironment({
+          type: body.type ?? current.type,
+          address: body.address ?? current.address,
+          tls: mergeTlsPresence(current.tls, body.tls),
+        });
+        const updated = await environments.update(params.id, body);
+        if (!updated)
+          throw new HttpError(404, 'ENVIRONMENT_NOT_FOUND', `No environment with id ${params.id}`);
+        clients.forget(params.id);
+        return updated;
+      },
+      {
+        params: EnvironmentIdParams,
+        body: EnvironmentUpdateBody,
+        response: { 200: EnvironmentSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
+        detail: { summary: 'Change an environment', tags },
+      },
+    )
+    .delete(
+      '/:id',
+      async ({ params, set }) => {
+        if (!(await environments.remove(params.id))) {
+          throw new HttpError(404, 'ENVIRONMENT_NOT_FOUND', `No environment with id ${params.id}`);
+        }
+        clients.forget(params.id);
+        set.status = 204;
+      },
+      {
+        params: EnvironmentIdParams,
+        response: { 204: t.Void(), 404: ErrorSchema },
+        detail: { summary: 'Remove an environment', tags },
+      },
+    )
+    .post(
+      '/:id/test',
+      async ({ params }) => {
+        const client = await clients.clientFor(await requireEnvironment(environments, params.id));
+        const version = await client.version();
+        return { engineVersion: version.Version, apiVersion: version.ApiVersion };
+      },
+      {
+        params: EnvironmentIdParams,
+        response: { 200: ConnectionTestSchema, 404: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema },
+        detail: { summary: "Test the connection: the engine's version, or the daemon's error", tags },
+      },
+    );
+}
+
+function tlsPresence(tls: EnvironmentInput['tls']) {
+  return { ca: Boolean(tls?.ca), cert: Boolean(tls?.cert), key: Boolean(tls?.key) };
+}
+
+/** On update an omitted part keeps its current state and "" clears it. */
+function mergeTlsPresence(current: Environment['tls'], patch: EnvironmentInput['tls']) {
+  const part = (name: keyof Environment['tls']) =>
+    patch?.[name] === undefined ? current[name] : Boolean(patch[name]);
+  return { ca: part('ca'), cert: part('cert'), key: part('key') };
+}

@@ -1,0 +1,93 @@
+// Request and response schemas shared by the routes; they validate at the edge and feed the
+// OpenAPI document.
+import { t } from 'elysia';
+
+export const ErrorSchema = t.Object({ code: t.String(), message: t.String() }, { title: 'Error' });
+
+export const EnvironmentIdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
+
+const EnvironmentType = t.Union([t.Literal('local-socket'), t.Literal('tcp'), t.Literal('tcp-tls')]);
+
+const Labels = t.Record(t.String({ pattern: '^[A-Za-z0-9._/-]{1,63}$' }), t.String({ maxLength: 256 }), {
+  description: 'free-form key=value tags, e.g. site=paris',
+});
+
+const Pem = t.String({ maxLength: 32_768, description: 'PEM text' });
+
+export const EnvironmentSchema = t.Object(
+  {
+    id: t.Integer(),
+    name: t.String(),
+    type: EnvironmentType,
+    address: t.String(),
+    labels: t.Record(t.String(), t.String()),
+    tls: t.Object(
+      { ca: t.Boolean(), cert: t.Boolean(), key: t.Boolean() },
+      { description: 'which parts are set' },
+    ),
+    createdAt: t.String(),
+    updatedAt: t.String(),
+  },
+  { title: 'Environment' },
+);
+
+const environmentFields = {
+  name: t.String({
+    pattern: '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$',
+    error:
+      'name must be 1-63 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit',
+  }),
+  type: EnvironmentType,
+  address: t.String({
+    minLength: 1,
+    maxLength: 512,
+    description: 'socket path for local-socket, host:port for tcp and tcp-tls',
+  }),
+  labels: t.Optional(Labels),
+  tls: t.Optional(
+    t.Object(
+      { ca: t.Optional(Pem), cert: t.Optional(Pem), key: t.Optional(Pem) },
+      { description: 'on update: omit a part to keep it, send "" to clear it' },
+    ),
+  ),
+};
+
+export const EnvironmentCreateBody = t.Object(environmentFields);
+export const EnvironmentUpdateBody = t.Partial(t.Object(environmentFields));
+
+export const ConnectionTestSchema = t.Object({ engineVersion: t.String(), apiVersion: t.String() });
+
+export const EnvironmentInfoSchema = t.Object(
+  {
+    engine: t.Object({
+      name: t.String(),
+      version: t.String(),
+      apiVersion: t.String(),
+      os: t.String(),
+      arch: t.String(),
+      kernelVersion: t.String(),
+      cpus: t.Integer(),
+      memoryBytes: t.Number(),
+    }),
+    counts: t.Object({
+      containers: t.Object({
+        total: t.Integer(),
+        running: t.Integer(),
+        paused: t.Integer(),
+        stopped: t.Integer(),
+      }),
+      images: t.Integer(),
+      volumes: t.Integer(),
+      networks: t.Integer(),
+    }),
+  },
+  { title: 'EnvironmentInfo' },
+);
+
+/** Engine list answers are passed through as the daemon gives them (API v1.41+ shapes). */
+export const EngineList = (title: string) =>
+  t.Array(t.Record(t.String(), t.Unknown()), { title, description: `the Engine's own ${title} JSON` });
+
+export const ContainerListQuery = t.Object({
+  all: t.Optional(t.Union([t.Literal('1'), t.Literal('0'), t.Literal('true'), t.Literal('false')])),
+});
