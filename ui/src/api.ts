@@ -1,0 +1,90 @@
+// Typed access to the Windflow API. Every error answer becomes an ApiError carrying the
+// server's code and message, which pages show to the person.
+
+export type EnvironmentType = 'local-socket' | 'tcp' | 'tcp-tls';
+
+export interface Environment {
+  id: number;
+  name: string;
+  type: EnvironmentType;
+  address: string;
+  labels: Record<string, string>;
+  tls: { ca: boolean; cert: boolean; key: boolean };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EnvironmentInput {
+  name: string;
+  type: EnvironmentType;
+  address: string;
+  labels: Record<string, string>;
+  tls?: { ca?: string; cert?: string; key?: string };
+}
+
+export interface EnvironmentInfo {
+  engine: {
+    name: string;
+    version: string;
+    apiVersion: string;
+    os: string;
+    arch: string;
+    kernelVersion: string;
+    cpus: number;
+    memoryBytes: number;
+  };
+  counts: {
+    containers: { total: number; running: number; paused: number; stopped: number };
+    images: number;
+    volumes: number;
+    networks: number;
+  };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Windflow did not answer: check that it is running');
+  }
+  if (response.status === 204) return undefined as T;
+  const payload = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const { code = 'UNKNOWN', message = `HTTP ${response.status}` } = (payload ?? {}) as {
+      code?: string;
+      message?: string;
+    };
+    throw new ApiError(response.status, code, message);
+  }
+  return payload as T;
+}
+
+export const api = {
+  environments: () => call<Environment[]>('GET', '/api/environments'),
+  createEnvironment: (input: EnvironmentInput) => call<Environment>('POST', '/api/environments', input),
+  updateEnvironment: (id: number, input: Partial<EnvironmentInput>) =>
+    call<Environment>('PATCH', `/api/environments/${id}`, input),
+  removeEnvironment: (id: number) => call<void>('DELETE', `/api/environments/${id}`),
+  testEnvironment: (id: number) =>
+    call<{ engineVersion: string; apiVersion: string }>('POST', `/api/environments/${id}/test`),
+  environmentInfo: (id: number) => call<EnvironmentInfo>('GET', `/api/environments/${id}/info`),
+};
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
