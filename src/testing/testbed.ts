@@ -11,11 +11,24 @@ export interface Testbed {
   registry: { address: string };
   /** A role with CREATEDB on a real PostgreSQL server. */
   postgresUrl: string;
+  /** slapd on loopback, seeded by scripts/testbed/slapd.sh (see that script for the tree). */
+  ldap: {
+    url: string;
+    /** ldaps:// URL of the same server. */
+    tlsUrl: string;
+    /** PEM path of the CA that signed slapd's certificate. */
+    ca: string;
+    baseDn: string;
+    bindDn: string;
+    bindPassword: string;
+  };
   images: {
     /** Imported from busybox-static; has sh, sleep, echo, cat ... on PATH. */
     busybox: string;
     /** The same image pushed to the test registry. */
     registryBusybox: string;
+    /** A different image that is only in the registry: pulling it downloads layers. */
+    pullable: string;
   };
 }
 

@@ -1,0 +1,80 @@
+// Benchmark: list 200 containers through Windflow versus asking the daemon directly, and the
+// resident memory of the running binary. Needs `bash scripts/testbed.sh` and `bun run build`.
+//
+//   bun run bench            (WINDFLOW_BENCH_CONTAINERS=300 for another count)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerClient } from '../src/docker/client.ts';
+import { startBinary } from '../src/testing/binary.ts';
+import { testbed } from '../src/testing/testbed.ts';
+
+const CONTAINERS = Number(process.env.WINDFLOW_BENCH_CONTAINERS ?? 200);
+const ROUNDS = 100;
+const LABEL = 'windflow.bench';
+
+const { dockerSocket, images } = testbed();
+const docker = new DockerClient({ kind: 'unix', socketPath: dockerSocket });
+
+async function createBenchContainers(): Promise<void> {
+  const existing = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
+  for (let index = existing.length; index < CONTAINERS; index++) {
+    await docker.createContainer({ Image: images.busybox, Cmd: ['sleep', '3600'], Labels: { [LABEL]: '1' } });
+  }
+}
+
+async function removeBenchContainers(): Promise<void> {
+  const existing = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
+  await Promise.all(existing.map((container) => docker.removeContainer(container.Id, { force: true })));
+}
+
+async function timeRounds(fetchOnce: () => Promise<unknown>): Promise<number[]> {
+  for (let warmup = 0; warmup < 5; warmup++) await fetchOnce();
+  const samples: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const started = performance.now();
+    await fetchOnce();
+    samples.push(performance.now() - started);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+async function fetchJson(url: string, init?: RequestInit & { unix?: string }): Promise<unknown[]> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as unknown[];
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'windflow-bench-'));
+await createBenchContainers();
+const server = await startBinary({ dataDir, dockerSocket });
+try {
+  const listed = await fetchJson(`${server.url}/api/environments/1/containers?all=1`);
+  console.log(`containers listed: ${listed.length} (${CONTAINERS} made for the benchmark)`);
+  const rssAtStart = server.residentKiB();
+
+  const direct = await timeRounds(() =>
+    fetchJson(`http://docker/v${docker.apiVersion}/containers/json?all=1`, { unix: dockerSocket }),
+  );
+  const through = await timeRounds(() => fetchJson(`${server.url}/api/environments/1/containers?all=1`));
+  const directMedian = percentile(direct, 0.5);
+  const throughMedian = percentile(through, 0.5);
+  console.log(`daemon directly:   median ${ms(directMedian)}, p95 ${ms(percentile(direct, 0.95))}`);
+  console.log(`through Windflow:  median ${ms(throughMedian)}, p95 ${ms(percentile(through, 0.95))}`);
+  console.log(`ratio (median):    ${(throughMedian / directMedian).toFixed(2)}x`);
+  console.log(`Windflow's own time (median difference): ${ms(throughMedian - directMedian)}`);
+
+  await Bun.sleep(10_000);
+  console.log(
+    `resident memory:   ${(rssAtStart / 1024).toFixed(1)} MiB after start, ${(server.residentKiB() / 1024).toFixed(1)} MiB idle after ${2 * (ROUNDS + 5)} requests and 10 s`,
+  );
+} finally {
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  if (!process.env.WINDFLOW_BENCH_KEEP) await removeBenchContainers();
+  docker.close();
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test against real parts: sets up the test bed (Docker daemons, registry,
+# PostgreSQL, test images), builds the binary the end-to-end tests start, then `bun test`.
+# Extra arguments go to `bun test` (e.g. a path filter).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! command -v bun >/dev/null; then
+  echo "test: installing bun from the npm registry"
+  npm install -g --silent bun >/dev/null
+fi
+bun install --frozen-lockfile --silent
+bash scripts/testbed.sh
+bun run --silent build
+
+report=$(mktemp -d)/junit.xml
+status=0
+bun test --reporter=junit --reporter-outfile="$report" "$@" || status=$?
+# One closing line that any reader understands, counted from the JUnit report.
+bun scripts/junit-summary.ts "$report"
+exit "$status"

@@ -1,0 +1,66 @@
+// The permission catalogue and the built-in roles. A permission is `kind:action`; every route
+// declares exactly one, and a grant may hold a wildcard (`*` or `containers:*`).
+
+export const PERMISSIONS = {
+  environments: ['read', 'create', 'update', 'delete'],
+  containers: ['read', 'create', 'update', 'delete', 'start', 'stop', 'exec', 'logs'],
+  images: ['read', 'pull', 'push', 'delete', 'build'],
+  volumes: ['read', 'create', 'delete', 'browse'],
+  networks: ['read', 'create', 'delete', 'connect'],
+  stacks: ['read', 'deploy', 'delete'],
+  registries: ['read', 'manage'],
+  users: ['read', 'manage'],
+  roles: ['read', 'manage'],
+  settings: ['read', 'manage'],
+  audit: ['read'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ResourceKind = keyof typeof PERMISSIONS;
+export type Permission = { [K in ResourceKind]: `${K}:${(typeof PERMISSIONS)[K][number]}` }[ResourceKind];
+/** What a role holds: a permission, `kind:*`, or `*`. */
+export type Grant = Permission | `${ResourceKind}:*` | '*';
+
+export const ALL_PERMISSIONS: Permission[] = Object.entries(PERMISSIONS).flatMap(([kind, actions]) =>
+  actions.map((action) => `${kind}:${action}` as Permission),
+);
+
+/** Kinds whose objects live inside an environment; grants on them may be scoped to one. */
+export const ENVIRONMENT_SCOPED_KINDS: ReadonlySet<ResourceKind> = new Set([
+  'environments',
+  'containers',
+  'images',
+  'volumes',
+  'networks',
+  'stacks',
+]);
+
+const dockerKinds = ['containers', 'images', 'volumes', 'networks', 'stacks'] as const;
+
+export const BUILTIN_ROLES = {
+  admin: { description: 'Everything, including users, roles and settings', grants: ['*'] },
+  operator: {
+    description: 'Runs Docker resources; cannot manage users, roles or settings',
+    grants: [...dockerKinds.map((kind) => `${kind}:*` as const), 'environments:read', 'registries:read'],
+  },
+  viewer: {
+    description: 'Reads everything Docker; changes nothing',
+    grants: [...dockerKinds.map((kind) => `${kind}:read` as const), 'environments:read', 'registries:read'],
+  },
+} as const satisfies Record<string, { description: string; grants: readonly Grant[] }>;
+
+export type BuiltinRoleName = keyof typeof BUILTIN_ROLES;
+
+export function isPermission(value: string): value is Permission {
+  return (ALL_PERMISSIONS as string[]).includes(value);
+}
+
+export function isGrant(value: string): value is Grant {
+  if (value === '*') return true;
+  const [kind, action] = value.split(':');
+  return action === '*' ? kind !== undefined && kind in PERMISSIONS : isPermission(value);
+}
+
+export function grantCovers(grant: Grant, permission: Permission): boolean {
+  if (grant === '*' || grant === permission) return true;
+  return grant.endsWith(':*') && permission.startsWith(grant.slice(0, -1));
+}
