@@ -1,14 +1,25 @@
 // `windflow serve`: open the store, make sure the local environment exists on first start, and
 // answer HTTP until told to stop.
+
+import type { Principal } from '../auth/principal.ts';
 import { DockerClient } from '../docker/client.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
+import { accessControl } from '../http/access.ts';
 import { createApp } from '../http/app.ts';
+import { HttpError } from '../http/errors.ts';
 import type { UiAssets } from '../http/ui-assets.ts';
 import { EnvironmentStore } from '../store/environments.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { openStore } from './store.ts';
 import { VERSION } from './version.ts';
+
+const LOCAL_ADMIN: Principal = {
+  userId: 0,
+  username: 'local',
+  roles: [{ grants: ['*'], environmentId: null }],
+  via: 'auth-off',
+};
 
 export interface RunningServer {
   url: string;
@@ -25,7 +36,13 @@ export async function startServer(
   if (store.firstStart) await addLocalEnvironment(environments, config.dockerSocket, logger);
 
   const clients = new DockerClientPool(environments);
-  const app = createApp({ version: VERSION, logger, environments, clients, uiAssets });
+  // Until login exists every caller acts as the built-in admin; the default listen address
+  // is loopback for that reason.
+  const access = accessControl({
+    resolvePrincipal: async () => LOCAL_ADMIN,
+    unauthenticated: async () => new HttpError(401, 'UNAUTHENTICATED', 'Log in first'),
+  });
+  const app = createApp({ version: VERSION, logger, access, environments, clients, uiAssets });
   app.listen({ hostname: config.host, port: config.port });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}`;
   logger.info('listening', { url, version: VERSION, database: store.db.dialect, dataDir: config.dataDir });

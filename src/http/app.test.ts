@@ -9,6 +9,7 @@ import { type OpenStore, openStore } from '../daemon/store.ts';
 import { DockerClient } from '../docker/client.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
 import { EnvironmentStore } from '../store/environments.ts';
+import { accessAs, TEST_ADMIN } from '../testing/http.ts';
 import { testbed } from '../testing/testbed.ts';
 import { type App, createApp } from './app.ts';
 
@@ -49,6 +50,7 @@ beforeAll(async () => {
   app = createApp({
     version: '9.9.9-test',
     logger: createLogger('error'),
+    access: accessAs(TEST_ADMIN),
     environments,
     clients,
     uiAssets: new Map(),

@@ -4,7 +4,8 @@ import { Elysia } from 'elysia';
 import type { Logger } from '../daemon/logger.ts';
 import type { DockerClientPool } from '../environments/client-pool.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
-import { describeError } from './errors.ts';
+import { type AccessControl, assertEveryRouteDeclaresAccess } from './access.ts';
+import { errorHandling } from './error-handling.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -14,6 +15,7 @@ import type { UiAssets } from './ui-assets.ts';
 export interface AppDeps {
   version: string;
   logger: Logger;
+  access: AccessControl;
   environments: EnvironmentStore;
   clients: DockerClientPool;
   uiAssets: UiAssets;
@@ -21,14 +23,8 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const { logger } = deps;
-  return new Elysia()
-    .onError(({ error, request, set }) => {
-      const { status, body, unexpected } = describeError(error);
-      if (unexpected) logger.error('request failed', { method: request.method, url: request.url, error });
-      set.status = status;
-      set.headers['content-type'] = 'application/json';
-      return body;
-    })
+  const app = new Elysia()
+    .use(errorHandling(logger))
     .use(
       openapi({
         path: '/api/docs',
@@ -43,10 +39,12 @@ export function createApp(deps: AppDeps) {
         },
       }),
     )
-    .use(healthRoutes(deps.version))
+    .use(healthRoutes(deps))
     .use(environmentRoutes(deps))
     .use(engineRoutes(deps))
-    .use(uiRoutes(deps.uiAssets));
+    .use(uiRoutes(deps));
+  assertEveryRouteDeclaresAccess(app.routes);
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

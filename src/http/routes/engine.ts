@@ -3,6 +3,7 @@ import { Elysia } from 'elysia';
 import type { DockerClient } from '../../docker/client.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
+import type { AccessControl } from '../access.ts';
 import {
   ContainerListQuery,
   EngineList,
@@ -13,6 +14,7 @@ import {
 import { requireEnvironment } from './environments.ts';
 
 export interface EngineRouteDeps {
+  access: AccessControl;
   environments: EnvironmentStore;
   clients: DockerClientPool;
 }
@@ -20,16 +22,19 @@ export interface EngineRouteDeps {
 const tags = ['engine'];
 const failures = { 404: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
 
-export function engineRoutes({ environments, clients }: EngineRouteDeps) {
+export function engineRoutes({ access, environments, clients }: EngineRouteDeps) {
   const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
-  const list = (title: string) => ({
+  const list = (title: 'containers' | 'images' | 'volumes' | 'networks') => ({
+    access: `${title}:read` as const,
     params: EnvironmentIdParams,
     response: { 200: EngineList(title), ...failures },
     detail: { summary: `List ${title}`, tags },
   });
 
   return new Elysia({ prefix: '/api/environments/:id' })
+    .use(access)
     .get('/info', async ({ params }) => summarizeEngine(await clientOf(params.id)), {
+      access: 'environments:read',
       params: EnvironmentIdParams,
       response: { 200: EnvironmentInfoSchema, ...failures },
       detail: { summary: 'Engine version, host facts and resource counts', tags },

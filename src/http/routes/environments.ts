@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { Environment, EnvironmentInput, EnvironmentStore } from '../../store/environments.ts';
+import type { AccessControl } from '../access.ts';
 import { assertValidEnvironment } from '../environment-rules.ts';
 import { HttpError } from '../errors.ts';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../schemas.ts';
 
 export interface EnvironmentRouteDeps {
+  access: AccessControl;
   environments: EnvironmentStore;
   clients: DockerClientPool;
 }
@@ -25,9 +27,11 @@ export async function requireEnvironment(environments: EnvironmentStore, id: num
   return environment;
 }
 
-export function environmentRoutes({ environments, clients }: EnvironmentRouteDeps) {
+export function environmentRoutes({ access, environments, clients }: EnvironmentRouteDeps) {
   return new Elysia({ prefix: '/api/environments' })
+    .use(access)
     .get('/', () => environments.list(), {
+      access: 'environments:read',
       response: t.Array(EnvironmentSchema),
       detail: { summary: 'List environments', tags },
     })
@@ -39,12 +43,14 @@ export function environmentRoutes({ environments, clients }: EnvironmentRouteDep
         return environments.create(body);
       },
       {
+        access: 'environments:create',
         body: EnvironmentCreateBody,
         response: { 201: EnvironmentSchema, 400: ErrorSchema, 409: ErrorSchema },
         detail: { summary: 'Add an environment', tags },
       },
     )
     .get('/:id', ({ params }) => requireEnvironment(environments, params.id), {
+      access: 'environments:read',
       params: EnvironmentIdParams,
       response: { 200: EnvironmentSchema, 404: ErrorSchema },
       detail: { summary: 'One environment', tags },
@@ -65,6 +71,7 @@ export function environmentRoutes({ environments, clients }: EnvironmentRouteDep
         return updated;
       },
       {
+        access: 'environments:update',
         params: EnvironmentIdParams,
         body: EnvironmentUpdateBody,
         response: { 200: EnvironmentSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
@@ -81,6 +88,7 @@ export function environmentRoutes({ environments, clients }: EnvironmentRouteDep
         set.status = 204;
       },
       {
+        access: 'environments:delete',
         params: EnvironmentIdParams,
         response: { 204: t.Void(), 404: ErrorSchema },
         detail: { summary: 'Remove an environment', tags },
@@ -94,6 +102,7 @@ export function environmentRoutes({ environments, clients }: EnvironmentRouteDep
         return { engineVersion: version.Version, apiVersion: version.ApiVersion };
       },
       {
+        access: 'environments:read',
         params: EnvironmentIdParams,
         response: { 200: ConnectionTestSchema, 404: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema },
         detail: { summary: "Test the connection: the engine's version, or the daemon's error", tags },

@@ -1,0 +1,30 @@
+// Who is calling, and what they may do. Roles grant permissions globally or on one environment;
+// an API token can narrow its user's permissions further, never widen them.
+import { type Grant, grantCovers, type Permission } from './permissions.ts';
+
+export interface RoleGrant {
+  grants: readonly Grant[];
+  /** null: on every environment (and for kinds that are not per environment). */
+  environmentId: number | null;
+}
+
+export interface Principal {
+  userId: number;
+  username: string;
+  roles: RoleGrant[];
+  via: 'session' | 'token' | 'auth-off';
+  /** The token's scope, when the call came with an API token. */
+  tokenScope?: readonly Grant[];
+  sessionId?: string;
+}
+
+export function can(principal: Principal, permission: Permission, environmentId?: number): boolean {
+  const roleAllows = principal.roles.some(
+    (role) =>
+      (role.environmentId === null || role.environmentId === environmentId) &&
+      role.grants.some((grant) => grantCovers(grant, permission)),
+  );
+  const scopeAllows =
+    !principal.tokenScope || principal.tokenScope.some((grant) => grantCovers(grant, permission));
+  return roleAllows && scopeAllows;
+}

@@ -1,0 +1,57 @@
+// Route plugins under test, mounted the way the app mounts them: JSON errors and access
+// control, with the caller fixed by the test.
+import { Elysia } from 'elysia';
+import type { Principal } from '../auth/principal.ts';
+import { createLogger } from '../daemon/logger.ts';
+import { accessControl } from '../http/access.ts';
+import { errorHandling } from '../http/error-handling.ts';
+import { HttpError } from '../http/errors.ts';
+
+export const TEST_ADMIN: Principal = {
+  userId: 1,
+  username: 'admin',
+  roles: [{ grants: ['*'], environmentId: null }],
+  via: 'session',
+};
+
+export function accessAs(principal: Principal | undefined) {
+  return accessControl({
+    resolvePrincipal: async () => principal,
+    unauthenticated: async () => new HttpError(401, 'UNAUTHENTICATED', 'Log in first'),
+  });
+}
+
+/** `build` gets the access plugin to `.use()`, as route factories do. */
+export function testApp(
+  build: (access: ReturnType<typeof accessAs>) => Elysia,
+  principal: Principal | undefined = TEST_ADMIN,
+) {
+  const access = accessAs(principal);
+  return new Elysia()
+    .use(errorHandling(createLogger('error')))
+    .use(access)
+    .use(build(access));
+}
+
+export async function callJson(
+  app: { handle(request: Request): Promise<Response> },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+  const response = await app.handle(
+    new Request(`http://windflow.test${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, body: parsed, text, headers: response.headers };
+}
