@@ -16,6 +16,8 @@ export interface Principal {
   /** The token's scope, when the call came with an API token. */
   tokenScope?: readonly Grant[];
   sessionId?: string;
+  /** A cookie session sent the right CSRF token (always true for API tokens). */
+  csrfValid: boolean;
 }
 
 export function can(principal: Principal, permission: Permission, environmentId?: number): boolean {

@@ -17,6 +17,8 @@ export interface Config {
   databaseUrl: string;
   logLevel: LogLevel;
   dockerSocket: string;
+  /** false only with WINDFLOW_AUTH=off, for a trusted localhost-only set-up. */
+  auth: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -49,6 +51,12 @@ export const SETTINGS = [
     env: 'WINDFLOW_DOCKER_SOCKET',
     help: `local Docker socket for the "local" environment (default ${DEFAULT_DOCKER_SOCKET})`,
   },
+  {
+    key: 'auth',
+    flag: 'auth',
+    env: 'WINDFLOW_AUTH',
+    help: 'on|off; off lets every caller in as admin (default on)',
+  },
 ] as const satisfies readonly { key: keyof Config; flag: string; env: string; help: string }[];
 
 export interface ParsedCommandLine {
@@ -72,7 +80,7 @@ export function parseCommandLine(
     const fromFlag = flags[setting.flag];
     return typeof fromFlag === 'string' ? fromFlag : env[setting.env];
   };
-  const [host, port, dataDir, databaseUrl, logLevel, dockerSocket] = SETTINGS.map(pick);
+  const [host, port, dataDir, databaseUrl, logLevel, dockerSocket, auth] = SETTINGS.map(pick);
   return {
     command: parsed.positionals[0],
     help: flags.help === true,
@@ -83,6 +91,7 @@ export function parseCommandLine(
       databaseUrl: parseDatabaseUrl(databaseUrl ?? ''),
       logLevel: parseLogLevel(logLevel),
       dockerSocket: dockerSocket || DEFAULT_DOCKER_SOCKET,
+      auth: parseAuth(auth),
     },
   };
 }
@@ -114,6 +123,12 @@ function parseDatabaseUrl(value: string): string {
     throw new ConfigError('database URL must start with postgres:// (leave it unset for SQLite)');
   }
   return value;
+}
+
+function parseAuth(value: string | undefined): boolean {
+  if (!value || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new ConfigError(`auth must be on or off, got "${value}"`);
 }
 
 function defaultDataDir(): string {

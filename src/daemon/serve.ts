@@ -1,30 +1,31 @@
-// `windflow serve`: open the store, make sure the local environment exists on first start, and
-// answer HTTP until told to stop.
-
+// `windflow serve`: open the store, make sure the built-in roles and (on first start) the local
+// environment exist, and answer HTTP until told to stop.
 import type { Principal } from '../auth/principal.ts';
 import { DockerClient } from '../docker/client.ts';
-import { DockerClientPool } from '../environments/client-pool.ts';
 import { accessControl } from '../http/access.ts';
 import { createApp } from '../http/app.ts';
 import { HttpError } from '../http/errors.ts';
 import type { UiAssets } from '../http/ui-assets.ts';
-import { EnvironmentStore } from '../store/environments.ts';
+import type { EnvironmentStore } from '../store/environments.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import { createServices, type Services } from './services.ts';
 import { openStore } from './store.ts';
 import { VERSION } from './version.ts';
-
-const LOCAL_ADMIN: Principal = {
-  userId: 0,
-  username: 'local',
-  roles: [{ grants: ['*'], environmentId: null }],
-  via: 'auth-off',
-};
 
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
 }
+
+/** With WINDFLOW_AUTH=off every caller acts as this admin. */
+const TRUSTED_LOCAL_ADMIN: Principal = {
+  userId: 0,
+  username: 'local-admin',
+  roles: [{ grants: ['*'], environmentId: null }],
+  via: 'auth-off',
+  csrfValid: true,
+};
 
 export async function startServer(
   config: Config,
@@ -32,17 +33,22 @@ export async function startServer(
   uiAssets: UiAssets,
 ): Promise<RunningServer> {
   const store = await openStore(config, logger);
-  const environments = new EnvironmentStore(store.db, store.secrets);
-  if (store.firstStart) await addLocalEnvironment(environments, config.dockerSocket, logger);
+  const services = createServices(store);
+  await services.roles.ensureBuiltinRoles();
+  if (store.firstStart) await addLocalEnvironment(services.environments, config.dockerSocket, logger);
+  if (!config.auth) {
+    logger.warn('AUTHENTICATION IS OFF (WINDFLOW_AUTH=off): anyone who reaches this port controls Docker', {
+      host: config.host,
+    });
+  }
 
-  const clients = new DockerClientPool(environments);
-  // Until login exists every caller acts as the built-in admin; the default listen address
-  // is loopback for that reason.
-  const access = accessControl({
-    resolvePrincipal: async () => LOCAL_ADMIN,
-    unauthenticated: async () => new HttpError(401, 'UNAUTHENTICATED', 'Log in first'),
+  const app = createApp({
+    ...services,
+    version: VERSION,
+    logger,
+    access: accessFor(config.auth, services),
+    uiAssets,
   });
-  const app = createApp({ version: VERSION, logger, access, environments, clients, uiAssets });
   app.listen({ hostname: config.host, port: config.port });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}`;
   logger.info('listening', { url, version: VERSION, database: store.db.dialect, dataDir: config.dataDir });
@@ -51,11 +57,24 @@ export async function startServer(
     url,
     async stop() {
       await app.stop();
-      clients.closeAll();
+      services.clients.closeAll();
+      await services.audit.flush();
       await store.db.close();
       logger.info('stopped');
     },
   };
+}
+
+export function accessFor(auth: boolean, { authenticator }: Pick<Services, 'authenticator'>) {
+  return accessControl({
+    resolvePrincipal: auth
+      ? (request) => authenticator.resolvePrincipal(request)
+      : async () => TRUSTED_LOCAL_ADMIN,
+    unauthenticated: async () =>
+      (await authenticator.setupRequired())
+        ? new HttpError(401, 'SETUP_REQUIRED', 'Create the first admin account first')
+        : new HttpError(401, 'UNAUTHENTICATED', 'Log in first'),
+  });
 }
 
 async function addLocalEnvironment(environments: EnvironmentStore, socketPath: string, logger: Logger) {

@@ -1,7 +1,8 @@
 // Access control by construction: every route declares `access` (a permission, 'authenticated'
-// or 'public'), the check runs before its handler, and the app refuses to start if a route has
+// or 'public'), the check runs before validation and the handler, and the app refuses to start if a route has
 // no declaration (see assertEveryRouteDeclaresAccess).
 import { Elysia } from 'elysia';
+import { CSRF_HEADER } from '../auth/authenticator.ts';
 import type { Permission } from '../auth/permissions.ts';
 import { can, type Principal } from '../auth/principal.ts';
 import { HttpError } from './errors.ts';
@@ -19,43 +20,73 @@ export interface AccessOptions {
 
 const DECLARED = Symbol('windflow.access');
 
-type AccessCheck = ((context: { principal?: Principal; params?: unknown; route: string }) => void) & {
-  [DECLARED]: Access;
-};
+interface CheckContext {
+  principal?: Principal;
+  params?: unknown;
+  route: string;
+  request: Request;
+}
+
+type AccessCheck = ((context: CheckContext) => void) & { [DECLARED]: Access };
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function accessControl(options: AccessOptions) {
-  return new Elysia({ name: 'access-control' })
-    .resolve({ as: 'global' }, async ({ request }) => ({
-      principal: await options.resolvePrincipal(request),
-    }))
-    .macro({
-      access: (access: Access) => ({
-        beforeHandle: Object.assign(
-          async ({
-            principal,
-            params,
-            route,
-          }: {
-            principal?: Principal;
-            params?: unknown;
-            route: string;
-          }) => {
-            if (access === 'public') return;
-            if (!principal) throw await options.unauthenticated();
-            if (access === 'authenticated') return;
-            const environmentId = environmentOf(route, params);
-            if (!can(principal, access, environmentId)) {
-              const where = environmentId === undefined ? '' : ` on environment ${environmentId}`;
-              throw new HttpError(403, 'FORBIDDEN', `You need the ${access} permission${where}`);
-            }
-          },
-          { [DECLARED]: access },
-        ) as AccessCheck,
-      }),
-    });
+  return (
+    new Elysia({ name: 'access-control' })
+      .onRequest(({ request }) => {
+        if (!SAFE_METHODS.has(request.method) && isCrossOrigin(request)) {
+          throw new HttpError(
+            403,
+            'CROSS_ORIGIN_REQUEST',
+            'Requests that change things must come from Windflow itself',
+          );
+        }
+      })
+      // derive and transform run before validation, so an anonymous or unauthorized caller learns
+      // nothing from validation errors.
+      .derive({ as: 'global' }, async ({ request }) => ({
+        principal: await options.resolvePrincipal(request),
+      }))
+      .macro({
+        access: (access: Access) => ({
+          transform: Object.assign(
+            async ({ principal, params, route, request }: CheckContext) => {
+              if (access === 'public') return;
+              if (!principal) throw await options.unauthenticated();
+              if (!principal.csrfValid && !SAFE_METHODS.has(request.method)) {
+                throw new HttpError(
+                  403,
+                  'CSRF_TOKEN_INVALID',
+                  `Send the ${CSRF_HEADER} header that came with your session`,
+                );
+              }
+              if (access === 'authenticated') return;
+              const environmentId = environmentOf(route, params);
+              if (!can(principal, access, environmentId)) {
+                const where = environmentId === undefined ? '' : ` on environment ${environmentId}`;
+                throw new HttpError(403, 'FORBIDDEN', `You need the ${access} permission${where}`);
+              }
+            },
+            { [DECLARED]: access },
+          ) as AccessCheck,
+        }),
+      })
+  );
 }
 
 export type AccessControl = ReturnType<typeof accessControl>;
+
+/** A browser's Origin header naming another site than the one asked. */
+function isCrossOrigin(request: Request): boolean {
+  const origin = request.headers.get('origin');
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== (request.headers.get('host') ?? new URL(request.url).host);
+  } catch {
+    return true;
+  }
+}
 
 /** Routes under /api/environments/:id act on that environment; grants may be scoped to it. */
 function environmentOf(route: string, params: unknown): number | undefined {
@@ -71,11 +102,8 @@ interface RouteLike {
 }
 
 export function declaredAccess(route: RouteLike): Access | undefined {
-  const hooks = (route.hooks ?? {}) as { beforeHandle?: unknown };
-  const handlers = [hooks.beforeHandle ?? []].flat() as (
-    | { fn?: unknown }
-    | ((...args: unknown[]) => unknown)
-  )[];
+  const hooks = (route.hooks ?? {}) as { transform?: unknown };
+  const handlers = [hooks.transform ?? []].flat() as ({ fn?: unknown } | ((...args: unknown[]) => unknown))[];
   for (const handler of handlers) {
     const fn = (typeof handler === 'function' ? handler : handler.fn) as Partial<AccessCheck> | undefined;
     if (fn?.[DECLARED]) return fn[DECLARED];

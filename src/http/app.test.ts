@@ -1,62 +1,31 @@
 // The API in process (app.handle), against the real Docker daemons of the test bed and a real
 // SQLite store in a temporary data directory.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger } from '../daemon/logger.ts';
-import { type OpenStore, openStore } from '../daemon/store.ts';
+import { readFileSync } from 'node:fs';
 import { DockerClient } from '../docker/client.ts';
-import { DockerClientPool } from '../environments/client-pool.ts';
-import { EnvironmentStore } from '../store/environments.ts';
-import { accessAs, TEST_ADMIN } from '../testing/http.ts';
+import { startTestApp, type TestApp } from '../testing/app.ts';
+import type { ApiSession } from '../testing/session.ts';
 import { testbed } from '../testing/testbed.ts';
-import { type App, createApp } from './app.ts';
 
 const bed = testbed();
 const docker = new DockerClient({ kind: 'unix', socketPath: bed.dockerSocket });
-let dataDir: string;
-let store: OpenStore;
-let clients: DockerClientPool;
-let app: App;
+let testApp: TestApp;
+let admin: ApiSession;
 let localId: number;
 let containerId: string;
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await app.handle(
-    new Request(`http://windflow.test${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
-}
+const call = (method: string, path: string, body?: unknown) => admin.call(method, path, body);
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'windflow-http-'));
-  const config = {
-    host: '127.0.0.1',
-    port: 0,
-    dataDir,
-    databaseUrl: '',
-    logLevel: 'error' as const,
-    dockerSocket: bed.dockerSocket,
-  };
-  store = await openStore(config, createLogger('error'));
-  const environments = new EnvironmentStore(store.db, store.secrets);
-  clients = new DockerClientPool(environments);
-  app = createApp({
-    version: '9.9.9-test',
-    logger: createLogger('error'),
-    access: accessAs(TEST_ADMIN),
-    environments,
-    clients,
-    uiAssets: new Map(),
-  });
-  localId = (await environments.create({ name: 'local', type: 'local-socket', address: bed.dockerSocket }))
-    .id;
+  testApp = await startTestApp();
+  admin = await testApp.session().setUpAdmin();
+  localId = (
+    await testApp.services.environments.create({
+      name: 'local',
+      type: 'local-socket',
+      address: bed.dockerSocket,
+    })
+  ).id;
   const created = await docker.createContainer(
     { Image: bed.images.busybox, Cmd: ['true'], Labels: { 'windflow.test': '1' } },
     `windflow-http-test-${process.pid}`,
@@ -67,9 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await docker.removeContainer(containerId, { force: true });
   docker.close();
-  clients.closeAll();
-  await store.db.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await testApp.close();
 });
 
 test('health answers with status and version', async () => {
@@ -191,7 +158,7 @@ describe('environments', () => {
       expect({ body, status: answer.status, code: answer.body.code }).toEqual({ body, status, code });
       expect(answer.body.message.length).toBeGreaterThan(5);
     }
-    const malformed = await app.handle(
+    const malformed = await testApp.app.handle(
       new Request('http://windflow.test/api/environments', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -1,30 +1,36 @@
-// The HTTP application: error shape, OpenAPI document, API routes and the UI.
+// The HTTP application: error shape, security headers, access control, the audit trail, the
+// OpenAPI document, the API routes and the UI.
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import type { Logger } from '../daemon/logger.ts';
-import type { DockerClientPool } from '../environments/client-pool.ts';
-import type { EnvironmentStore } from '../store/environments.ts';
-import { type AccessControl, assertEveryRouteDeclaresAccess } from './access.ts';
+import type { Services } from '../daemon/services.ts';
+import { type Access, type AccessControl, assertEveryRouteDeclaresAccess, declaredAccess } from './access.ts';
+import { auditTrail } from './audit-trail.ts';
 import { errorHandling } from './error-handling.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { userRoutes } from './routes/users.ts';
+import { securityHeaders } from './security-headers.ts';
 import { uiRoutes } from './ui.ts';
 import type { UiAssets } from './ui-assets.ts';
 
-export interface AppDeps {
+export interface AppDeps extends Services {
   version: string;
   logger: Logger;
   access: AccessControl;
-  environments: EnvironmentStore;
-  clients: DockerClientPool;
   uiAssets: UiAssets;
 }
 
 export function createApp(deps: AppDeps) {
-  const { logger } = deps;
+  const accessByRoute = new Map<string, Access | undefined>();
   const app = new Elysia()
-    .use(errorHandling(logger))
+    .use(auditTrail(deps.audit, (method, route) => accessByRoute.get(`${method} ${route}`)))
+    .use(errorHandling(deps.logger))
+    .use(securityHeaders())
+    .use(deps.access)
     .use(
       openapi({
         path: '/api/docs',
@@ -40,10 +46,14 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(healthRoutes(deps))
+    .use(authRoutes(deps))
+    .use(userRoutes(deps))
+    .use(auditRoutes(deps))
     .use(environmentRoutes(deps))
     .use(engineRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
+  for (const route of app.routes) accessByRoute.set(`${route.method} ${route.path}`, declaredAccess(route));
   return app;
 }
 

@@ -1,6 +1,7 @@
 // Every API error leaves as JSON {code, message} with the status that fits. Codes are stable:
 // clients and the UI may switch on them.
 import { NotFoundError, ParseError, ValidationError } from 'elysia';
+import { AuthError } from '../auth/errors.ts';
 import {
   DockerApiError,
   DockerTimeoutError,
@@ -8,6 +9,8 @@ import {
   DockerVersionError,
 } from '../docker/errors.ts';
 import { EnvironmentNameTakenError } from '../store/environments.ts';
+import { RoleNameTakenError } from '../store/roles.ts';
+import { UsernameTakenError } from '../store/users.ts';
 
 export interface ErrorBody {
   code: string;
@@ -30,11 +33,14 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
     body: { code, message },
     unexpected: false,
   });
-  if (error instanceof HttpError) return known(error.status, error.code, error.message);
+  if (error instanceof HttpError || error instanceof AuthError)
+    return known(error.status, error.code, error.message);
   if (error instanceof ValidationError) return known(400, 'VALIDATION', describeValidation(error));
   if (error instanceof ParseError) return known(400, 'INVALID_BODY', 'The request body is not valid JSON');
   if (error instanceof NotFoundError) return known(404, 'NOT_FOUND', 'No such API route');
   if (error instanceof EnvironmentNameTakenError) return known(409, 'ENVIRONMENT_NAME_TAKEN', error.message);
+  if (error instanceof UsernameTakenError) return known(409, 'USERNAME_TAKEN', error.message);
+  if (error instanceof RoleNameTakenError) return known(409, 'ROLE_NAME_TAKEN', error.message);
   if (error instanceof DockerUnreachableError) return known(502, 'DOCKER_UNREACHABLE', error.message);
   if (error instanceof DockerTimeoutError) return known(504, 'DOCKER_TIMEOUT', error.message);
   if (error instanceof DockerVersionError) return known(502, 'DOCKER_UNSUPPORTED_VERSION', error.message);

@@ -1,7 +1,9 @@
 // Every migration, embedded as text so the compiled binary carries them. A test checks that this
 // list matches the files in migrations/, in the same versions for both databases.
 import postgres0001 from '../../migrations/postgres/0001_environments.sql' with { type: 'text' };
+import postgres0002 from '../../migrations/postgres/0002_auth.sql' with { type: 'text' };
 import sqlite0001 from '../../migrations/sqlite/0001_environments.sql' with { type: 'text' };
+import sqlite0002 from '../../migrations/sqlite/0002_auth.sql' with { type: 'text' };
 import type { Dialect } from './database.ts';
 
 export interface Migration {
@@ -11,6 +13,12 @@ export interface Migration {
 }
 
 export const MIGRATIONS: Record<Dialect, Migration[]> = {
-  sqlite: [{ version: 1, name: '0001_environments', sql: sqlite0001 }],
-  postgres: [{ version: 1, name: '0001_environments', sql: postgres0001 }],
+  sqlite: [
+    { version: 1, name: '0001_environments', sql: sqlite0001 },
+    { version: 2, name: '0002_auth', sql: sqlite0002 },
+  ],
+  postgres: [
+    { version: 1, name: '0001_environments', sql: postgres0001 },
+    { version: 2, name: '0002_auth', sql: postgres0002 },
+  ],
 };

@@ -12,6 +12,7 @@ export const TEST_ADMIN: Principal = {
   username: 'admin',
   roles: [{ grants: ['*'], environmentId: null }],
   via: 'session',
+  csrfValid: true,
 };
 
 export function accessAs(principal: Principal | undefined) {

@@ -1,0 +1,10 @@
+/** A refusal from the auth layer; the HTTP edge sends it as {code, message} with `status`. */
+export class AuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,40 @@
+// Everything the HTTP layer and the jobs use, built once from the open store.
+import { Authenticator } from '../auth/authenticator.ts';
+import { DockerClientPool } from '../environments/client-pool.ts';
+import { ApiTokenStore } from '../store/api-tokens.ts';
+import { AuditLog } from '../store/audit-log.ts';
+import { EnvironmentStore } from '../store/environments.ts';
+import { RecoveryCodeStore } from '../store/recovery-codes.ts';
+import { RoleStore } from '../store/roles.ts';
+import { type SessionLifetimes, SessionStore } from '../store/sessions.ts';
+import { UserStore } from '../store/users.ts';
+import type { OpenStore } from './store.ts';
+
+export const SESSION_LIFETIMES: SessionLifetimes = { idleMs: 12 * 3_600_000, absoluteMs: 7 * 86_400_000 };
+
+export function createServices(
+  { db, secrets }: Pick<OpenStore, 'db' | 'secrets'>,
+  sessionLifetimes = SESSION_LIFETIMES,
+) {
+  const environments = new EnvironmentStore(db, secrets);
+  const users = new UserStore(db);
+  const roles = new RoleStore(db);
+  const sessions = new SessionStore(db, sessionLifetimes);
+  const tokens = new ApiTokenStore(db);
+  const recoveryCodes = new RecoveryCodeStore(db);
+  return {
+    secrets,
+    environments,
+    users,
+    roles,
+    sessions,
+    sessionLifetimes,
+    tokens,
+    recoveryCodes,
+    audit: new AuditLog(db),
+    clients: new DockerClientPool(environments),
+    authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

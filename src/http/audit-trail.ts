@@ -1,0 +1,52 @@
+// Writes every change made through the API to the audit log before the answer leaves: who, from
+// where, on which environment and target, and how it ended. Public routes (login and the like)
+// write their own entries, with details only they know.
+import { Elysia } from 'elysia';
+import type { Principal } from '../auth/principal.ts';
+import type { AuditLog } from '../store/audit-log.ts';
+import type { Access } from './access.ts';
+import { clientContext } from './client-context.ts';
+import { describeError } from './errors.ts';
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+interface AuditedContext {
+  request: Request;
+  route?: string;
+  params?: unknown;
+  server?: unknown;
+  principal?: Principal;
+}
+
+export function auditTrail(audit: AuditLog, accessOf: (method: string, route: string) => Access | undefined) {
+  const record = async (context: AuditedContext, status: number) => {
+    const { request, route } = context;
+    if (READS.has(request.method) || !route?.startsWith('/api/')) return;
+    const access = accessOf(request.method, route);
+    if (access === 'public') return;
+    const environmentId = route.startsWith('/api/environments/:id')
+      ? Number((context.params as { id?: string }).id)
+      : null;
+    await audit.record({
+      userId: context.principal?.userId ?? null,
+      username: context.principal?.username ?? '',
+      sourceIp: clientContext(request, context.server as never).sourceIp,
+      environmentId: Number.isInteger(environmentId) ? environmentId : null,
+      action: access && access !== 'authenticated' ? access : `${request.method} ${route}`,
+      target: new URL(request.url).pathname,
+      outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
+      status,
+      detail: '',
+    });
+  };
+  return new Elysia({ name: 'audit-trail' })
+    .onAfterHandle({ as: 'global' }, async (context) => {
+      await record(
+        context as AuditedContext,
+        typeof context.set.status === 'number' ? context.set.status : 200,
+      );
+    })
+    .onError({ as: 'global' }, async (context) => {
+      await record(context as AuditedContext, describeError(context.error).status);
+    });
+}

@@ -1,0 +1,26 @@
+import { Elysia } from 'elysia';
+import { HttpError } from './errors.ts';
+
+// The UI loads only its own scripts; Vue and xterm set style attributes, hence 'unsafe-inline'
+// for styles alone.
+const HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+};
+
+/** JSON bodies are small; uploads (tar archives) stream with their own content types. */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+export function securityHeaders() {
+  return new Elysia({ name: 'security-headers' }).onRequest(({ request, set }) => {
+    Object.assign(set.headers, HEADERS);
+    const length = Number(request.headers.get('content-length') ?? 0);
+    if (request.headers.get('content-type')?.includes('json') && length > MAX_JSON_BODY_BYTES) {
+      throw new HttpError(413, 'BODY_TOO_LARGE', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`);
+    }
+  });
+}

@@ -1,0 +1,55 @@
+// The whole app in process with a real store (SQLite in a temporary directory) and the real
+// authenticator, for API tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../daemon/logger.ts';
+import { accessFor } from '../daemon/serve.ts';
+import { createServices, type Services } from '../daemon/services.ts';
+import { openStore } from '../daemon/store.ts';
+import { type App, createApp } from '../http/app.ts';
+import { ApiSession } from './session.ts';
+import { testbed } from './testbed.ts';
+
+export interface TestApp {
+  app: App;
+  services: Services;
+  /** A new anonymous caller. */
+  session(): ApiSession;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'windflow-app-'));
+  const logger = createLogger('error');
+  const config = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    databaseUrl: '',
+    logLevel: 'error' as const,
+    dockerSocket: testbed().dockerSocket,
+    auth: true,
+  };
+  const store = await openStore(config, logger);
+  const services = createServices(store);
+  await services.roles.ensureBuiltinRoles();
+  const app = createApp({
+    ...services,
+    version: '9.9.9-test',
+    logger,
+    access: accessFor(true, services),
+    uiAssets: new Map(),
+  });
+  return {
+    app,
+    services,
+    session: () => ApiSession.forApp(app),
+    async close() {
+      services.clients.closeAll();
+      await services.audit.flush();
+      await store.db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

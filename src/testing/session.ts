@@ -1,0 +1,104 @@
+// A logged-in API caller for tests: keeps the session cookie and sends the CSRF token, against
+// an in-process app (app.handle) or a running server (fetch). Also logs a browser page in.
+import type { Page } from 'playwright-core';
+
+export const TEST_ADMIN_CREDENTIALS = { username: 'admin', password: 'correct horse battery staple' };
+
+type Send = (request: Request) => Promise<Response>;
+
+export interface JsonAnswer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the route returns
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+export class ApiSession {
+  private cookies = new Map<string, string>();
+  private bearer: string | undefined;
+
+  constructor(
+    private readonly send: Send,
+    private readonly base = 'http://windflow.test',
+  ) {}
+
+  static forServer(baseUrl: string): ApiSession {
+    return new ApiSession((request) => fetch(request), baseUrl);
+  }
+
+  static forApp(app: { handle(request: Request): Promise<Response> }): ApiSession {
+    return new ApiSession((request) => app.handle(request));
+  }
+
+  /** Creates the first admin (the app must have no users yet) and keeps its session. */
+  async setUpAdmin(credentials = TEST_ADMIN_CREDENTIALS): Promise<this> {
+    const answer = await this.call('POST', '/api/auth/setup', credentials);
+    if (answer.status !== 201) throw new Error(`setup failed: ${answer.status} ${answer.text}`);
+    return this;
+  }
+
+  async login(credentials: { username: string; password: string }): Promise<JsonAnswer> {
+    return this.call('POST', '/api/auth/login', credentials);
+  }
+
+  withToken(token: string): this {
+    this.bearer = token;
+    return this;
+  }
+
+  get csrfToken(): string | undefined {
+    return this.cookies.get('windflow_csrf');
+  }
+
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<JsonAnswer> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.cookies.size > 0)
+      headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    if (this.csrfToken && !('x-csrf-token' in headers)) headers['x-csrf-token'] = this.csrfToken;
+    if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
+    const response = await this.send(
+      new Request(`${this.base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = cookie.split(';');
+      const [name = '', ...value] = pair.split('=');
+      const expired = attributes.some((attribute) =>
+        /^\s*(max-age=0|expires=thu, 01 jan 1970)/i.test(attribute),
+      );
+      if (expired || value.join('=') === '') this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value.join('='));
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed, text, headers: response.headers };
+  }
+}
+
+/** Logs a browser page in through the login form (the admin must exist). */
+export async function logInPage(
+  page: Page,
+  baseUrl: string,
+  credentials = TEST_ADMIN_CREDENTIALS,
+): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('User name').fill(credentials.username);
+  await page.getByLabel('Password').fill(credentials.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
