@@ -16,16 +16,27 @@ export interface RunningBinary {
 export async function startBinary(options: {
   dataDir: string;
   dockerSocket: string;
+  /** Default: any free port. */
+  port?: number;
   env?: Record<string, string>;
 }): Promise<RunningBinary> {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run "bun run build" first`);
   const child = Bun.spawn(
-    [BINARY, 'serve', '--port', '0', '--data-dir', options.dataDir, '--docker-socket', options.dockerSocket],
+    [
+      BINARY,
+      'serve',
+      '--port',
+      String(options.port ?? 0),
+      '--data-dir',
+      options.dataDir,
+      '--docker-socket',
+      options.dockerSocket,
+    ],
     { env: { PATH: process.env.PATH ?? '', ...options.env }, stdout: 'inherit', stderr: 'pipe' },
   );
   const logs: Record<string, unknown>[] = [];
   const { promise: listening, resolve: onListening } = Promise.withResolvers<string>();
-  collectLogs(child.stderr, logs, onListening);
+  const logsRead = collectLogs(child.stderr, logs, onListening);
   let timer: Timer | undefined;
   const url = await Promise.race([
     listening,
@@ -35,7 +46,8 @@ export async function startBinary(options: {
         15_000,
       );
     }),
-    child.exited.then((code): never => {
+    child.exited.then(async (code): Promise<never> => {
+      await logsRead;
       throw new Error(`windflow exited with ${code}: ${JSON.stringify(logs)}`);
     }),
   ]).finally(() => clearTimeout(timer));

@@ -1,5 +1,5 @@
 // Route plugins under test, mounted the way the app mounts them: JSON errors and access
-// control, with the caller fixed by the test.
+// control, with the caller fixed by the test. Call them with ApiSession.forApp(app).
 import { Elysia } from 'elysia';
 import type { Principal } from '../auth/principal.ts';
 import { createLogger } from '../daemon/logger.ts';
@@ -32,27 +32,4 @@ export function testApp(
     .use(errorHandling(createLogger('error')))
     .use(access)
     .use(build(access));
-}
-
-export async function callJson(
-  app: { handle(request: Request): Promise<Response> },
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: any; text: string; headers: Headers }> {
-  const response = await app.handle(
-    new Request(`http://windflow.test${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, body: parsed, text, headers: response.headers };
 }

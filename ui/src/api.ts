@@ -51,12 +51,27 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+const CSRF_COOKIE = 'windflow_csrf';
+
+function csrfToken(): string {
+  const cookie = document.cookie.split('; ').find((part) => part.startsWith(`${CSRF_COOKIE}=`));
+  return cookie ? decodeURIComponent(cookie.slice(CSRF_COOKIE.length + 1)) : '';
+}
+
+/** Called when the server says the session is gone, so the app can show the login page. */
+let onUnauthenticated: (code: string) => void = () => {};
+export function whenUnauthenticated(handler: (code: string) => void): void {
+  onUnauthenticated = handler;
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (method !== 'GET') headers['x-csrf-token'] = csrfToken();
   let response: Response;
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {

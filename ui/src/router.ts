@@ -1,4 +1,7 @@
 import { createRouter, createWebHistory } from 'vue-router';
+import { whenUnauthenticated } from './api';
+import { authApi } from './api-auth';
+import { useSession } from './composables/useSession';
 import DashboardPage from './pages/DashboardPage.vue';
 
 export const router = createRouter({
@@ -12,6 +15,18 @@ export const router = createRouter({
       meta: { title: 'Environments' },
     },
     {
+      path: '/login',
+      name: 'login',
+      component: () => import('./pages/LoginPage.vue'),
+      meta: { title: 'Log in', public: true },
+    },
+    {
+      path: '/setup',
+      name: 'setup',
+      component: () => import('./pages/SetupPage.vue'),
+      meta: { title: 'Set up', public: true },
+    },
+    {
       path: '/:unknown(.*)*',
       name: 'not-found',
       component: () => import('./pages/NotFoundPage.vue'),
@@ -20,6 +35,24 @@ export const router = createRouter({
   ],
 });
 
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  const session = useSession();
+  if (session.me.value || (await session.refresh())) return true;
+  const status = await authApi.status().catch(() => undefined);
+  if (status?.setupRequired) return { name: 'setup' };
+  return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+});
+
 router.afterEach((to) => {
   document.title = `${String(to.meta.title ?? '')} · Windflow`;
+});
+
+whenUnauthenticated((code) => {
+  useSession().me.value = undefined;
+  const current = router.currentRoute.value;
+  if (current.meta.public) return;
+  void router.push(
+    code === 'SETUP_REQUIRED' ? { name: 'setup' } : { name: 'login', query: { next: current.fullPath } },
+  );
 });

@@ -1,0 +1,37 @@
+import { call } from './api';
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  email: string;
+  source: string;
+  disabled: boolean;
+  mfaEnabled: boolean;
+  locked: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface RoleBinding {
+  roleId: number;
+  roleName: string;
+  environmentId: number | null;
+  source: 'manual' | 'provider';
+}
+
+export interface Me {
+  user: User;
+  roles: RoleBinding[];
+  csrfToken: string;
+}
+
+export const authApi = {
+  status: () => call<{ setupRequired: boolean; username: string | null }>('GET', '/api/auth/status'),
+  setup: (username: string, password: string) => call<Me>('POST', '/api/auth/setup', { username, password }),
+  login: (username: string, password: string) =>
+    call<{ mfaRequired: boolean } & Partial<Me>>('POST', '/api/auth/login', { username, password }),
+  verifyMfa: (code: string) => call<Me>('POST', '/api/auth/mfa', { code }),
+  logout: () => call<void>('POST', '/api/auth/logout'),
+  me: () => call<Me>('GET', '/api/auth/me'),
+};
