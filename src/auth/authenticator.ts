@@ -67,7 +67,8 @@ export class Authenticator {
     return { user, ...(await this.stores.sessions.create(user.id, { ...client, mfaPending: false })) };
   }
 
-  async loginWithPassword(username: string, password: string, client: ClientContext): Promise<LoggedIn> {
+  /** Refuses an address that failed too many logins lately, whatever the login method. */
+  assertAddressAllowed(client: ClientContext): void {
     if (this.addressFailures.isBlocked(client.sourceIp)) {
       const minutes = Math.ceil(this.addressFailures.retryAfterMs(client.sourceIp) / 60_000);
       throw new AuthError(
@@ -76,6 +77,14 @@ export class Authenticator {
         `Too many failed logins from your address; try again in ${minutes} min`,
       );
     }
+  }
+
+  recordAddressFailure(client: ClientContext): void {
+    this.addressFailures.fail(client.sourceIp);
+  }
+
+  async loginWithPassword(username: string, password: string, client: ClientContext): Promise<LoggedIn> {
+    this.assertAddressAllowed(client);
     const credentials = await this.stores.users.credentials(username);
     const matches = await verifyPassword(password, credentials?.passwordHash ?? (await decoyHash));
     if (!credentials || !credentials.passwordHash) return this.refuse(client);
@@ -167,7 +176,7 @@ export class Authenticator {
   }
 
   private refuse(client: ClientContext): never {
-    this.addressFailures.fail(client.sourceIp);
+    this.recordAddressFailure(client);
     throw new AuthError(401, 'INVALID_CREDENTIALS', 'Wrong user name or password');
   }
 }

@@ -3,6 +3,7 @@ import { Authenticator } from '../auth/authenticator.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
+import { AuthProviderStore } from '../store/auth-providers.ts';
 import { EnvironmentStore } from '../store/environments.ts';
 import { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import { RoleStore } from '../store/roles.ts';
@@ -32,6 +33,7 @@ export function createServices(
     tokens,
     recoveryCodes,
     audit: new AuditLog(db),
+    authProviders: new AuthProviderStore(db, secrets),
     clients: new DockerClientPool(environments),
     authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets }),
   };

@@ -9,6 +9,7 @@ import { auditTrail } from './audit-trail.ts';
 import { errorHandling } from './error-handling.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { authProviderRoutes } from './routes/auth-providers.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps) {
     )
     .use(healthRoutes(deps))
     .use(authRoutes(deps))
+    .use(authProviderRoutes(deps))
     .use(userRoutes(deps))
     .use(auditRoutes(deps))
     .use(environmentRoutes(deps))

@@ -50,3 +50,24 @@ export function auditTrail(audit: AuditLog, accessOf: (method: string, route: st
       await record(context as AuditedContext, describeError(context.error).status);
     });
 }
+
+/** Logins are public routes; they say themselves how each attempt went. */
+export function recordLogin(
+  audit: AuditLog,
+  context: { request: Request; server?: unknown },
+  username: string,
+  outcome: 'success' | 'failure',
+  detail: string,
+): Promise<void> {
+  return audit.record({
+    userId: null,
+    username,
+    sourceIp: clientContext(context.request, context.server as never).sourceIp,
+    environmentId: null,
+    action: 'auth:login',
+    target: username,
+    outcome,
+    status: outcome === 'success' ? 200 : 401,
+    detail,
+  });
+}

@@ -8,6 +8,7 @@ import {
   DockerUnreachableError,
   DockerVersionError,
 } from '../docker/errors.ts';
+import { ProviderSlugTakenError } from '../store/auth-providers.ts';
 import { EnvironmentNameTakenError } from '../store/environments.ts';
 import { RoleNameTakenError } from '../store/roles.ts';
 import { UsernameTakenError } from '../store/users.ts';
@@ -41,6 +42,7 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   if (error instanceof EnvironmentNameTakenError) return known(409, 'ENVIRONMENT_NAME_TAKEN', error.message);
   if (error instanceof UsernameTakenError) return known(409, 'USERNAME_TAKEN', error.message);
   if (error instanceof RoleNameTakenError) return known(409, 'ROLE_NAME_TAKEN', error.message);
+  if (error instanceof ProviderSlugTakenError) return known(409, 'PROVIDER_ID_TAKEN', error.message);
   if (error instanceof DockerUnreachableError) return known(502, 'DOCKER_UNREACHABLE', error.message);
   if (error instanceof DockerTimeoutError) return known(504, 'DOCKER_TIMEOUT', error.message);
   if (error instanceof DockerVersionError) return known(502, 'DOCKER_UNSUPPORTED_VERSION', error.message);

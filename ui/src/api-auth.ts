@@ -20,6 +20,12 @@ export interface RoleBinding {
   source: 'manual' | 'provider';
 }
 
+export interface LoginProvider {
+  slug: string;
+  kind: 'ldap' | 'oidc' | 'oauth2';
+  name: string;
+}
+
 export interface Me {
   user: User;
   roles: RoleBinding[];
@@ -32,6 +38,12 @@ export const authApi = {
   login: (username: string, password: string) =>
     call<{ mfaRequired: boolean } & Partial<Me>>('POST', '/api/auth/login', { username, password }),
   verifyMfa: (code: string) => call<Me>('POST', '/api/auth/mfa', { code }),
+  loginWithDirectory: (provider: string, username: string, password: string) =>
+    call<{ mfaRequired: boolean }>('POST', `/api/auth/ldap/${encodeURIComponent(provider)}/login`, {
+      username,
+      password,
+    }),
+  providers: () => call<LoginProvider[]>('GET', '/api/auth/providers'),
   logout: () => call<void>('POST', '/api/auth/logout'),
   me: () => call<Me>('GET', '/api/auth/me'),
 };

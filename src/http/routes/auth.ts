@@ -16,6 +16,7 @@ import type { SecretBox } from '../../store/secret-box.ts';
 import type { SessionLifetimes, SessionStore } from '../../store/sessions.ts';
 import type { User, UserStore } from '../../store/users.ts';
 import type { AccessControl } from '../access.ts';
+import { recordLogin } from '../audit-trail.ts';
 import { clientContext, isHttps } from '../client-context.ts';
 import { HttpError } from '../errors.ts';
 import { ErrorSchema } from '../schemas.ts';
@@ -34,6 +35,25 @@ export interface AuthRouteDeps {
 }
 
 const tags = ['auth'];
+
+type CookieJar = Record<string, { set(options: Record<string, unknown>): void; remove(): void }>;
+
+/** The HttpOnly session cookie and the script-readable CSRF cookie the UI echoes in a header. */
+export function setSessionCookies(
+  cookie: CookieJar,
+  request: Request,
+  loggedIn: LoggedIn,
+  lifetimes: SessionLifetimes,
+): void {
+  const common = {
+    path: '/',
+    sameSite: 'lax',
+    secure: isHttps(request),
+    maxAge: lifetimes.absoluteMs / 1000,
+  };
+  cookie[SESSION_COOKIE]?.set({ ...common, value: loggedIn.token, httpOnly: true });
+  cookie[CSRF_COOKIE]?.set({ ...common, value: loggedIn.session.csrfToken, httpOnly: false });
+}
 const Credentials = t.Object({
   username: t.String({ minLength: 1, maxLength: 64 }),
   password: t.String({ minLength: 1, maxLength: 256 }),
@@ -56,39 +76,8 @@ export function authRoutes(deps: AuthRouteDeps) {
     csrfToken,
   });
 
-  const recordLogin = (
-    request: Request,
-    server: unknown,
-    username: string,
-    outcome: 'success' | 'failure',
-    detail: string,
-  ) =>
-    audit.record({
-      userId: null,
-      username,
-      sourceIp: clientContext(request, server as never).sourceIp,
-      environmentId: null,
-      action: 'auth:login',
-      target: username,
-      outcome,
-      status: outcome === 'success' ? 200 : 401,
-      detail,
-    });
-
-  const sessionCookies = (
-    cookie: Record<string, { set(options: Record<string, unknown>): void; remove(): void }>,
-    request: Request,
-    loggedIn: { token: string; session: { csrfToken: string } },
-  ) => {
-    const common = {
-      path: '/',
-      sameSite: 'lax',
-      secure: isHttps(request),
-      maxAge: deps.sessionLifetimes.absoluteMs / 1000,
-    };
-    cookie[SESSION_COOKIE]?.set({ ...common, value: loggedIn.token, httpOnly: true });
-    cookie[CSRF_COOKIE]?.set({ ...common, value: loggedIn.session.csrfToken, httpOnly: false });
-  };
+  const sessionCookies = (cookie: unknown, request: Request, loggedIn: LoggedIn) =>
+    setSessionCookies(cookie as CookieJar, request, loggedIn, deps.sessionLifetimes);
 
   const requireUser = async (principal: Principal | undefined): Promise<User> => {
     const user = principal && (await users.get(principal.userId));
@@ -118,8 +107,8 @@ export function authRoutes(deps: AuthRouteDeps) {
           body.password,
           clientContext(request, server),
         );
-        sessionCookies(cookie as never, request, loggedIn);
-        await recordLogin(request, server, body.username, 'success', 'first admin created');
+        sessionCookies(cookie, request, loggedIn);
+        await recordLogin(audit, { request, server }, body.username, 'success', 'first admin created');
         set.status = 201;
         return describeMe(loggedIn.user, loggedIn.session.csrfToken);
       },
@@ -141,13 +130,13 @@ export function authRoutes(deps: AuthRouteDeps) {
           );
         } catch (error) {
           if (error instanceof AuthError)
-            await recordLogin(request, server, body.username, 'failure', error.code);
+            await recordLogin(audit, { request, server }, body.username, 'failure', error.code);
           throw error;
         }
-        sessionCookies(cookie as never, request, loggedIn);
+        sessionCookies(cookie, request, loggedIn);
         await recordLogin(
-          request,
-          server,
+          audit,
+          { request, server },
           body.username,
           'success',
           loggedIn.session.mfaPending ? 'password; MFA pending' : 'password',
@@ -171,11 +160,11 @@ export function authRoutes(deps: AuthRouteDeps) {
           session = await authenticator.completeMfa(token, body.code);
         } catch (error) {
           if (error instanceof AuthError)
-            await recordLogin(request, server, '', 'failure', `mfa: ${error.code}`);
+            await recordLogin(audit, { request, server }, '', 'failure', `mfa: ${error.code}`);
           throw error;
         }
         const user = await requireUser({ userId: session.userId } as Principal);
-        await recordLogin(request, server, user.username, 'success', 'second factor');
+        await recordLogin(audit, { request, server }, user.username, 'success', 'second factor');
         return describeMe(user, session.csrfToken);
       },
       {
