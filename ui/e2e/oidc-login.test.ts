@@ -80,7 +80,10 @@ test('an IdP user with a mapped group comes back logged in with that role', asyn
   const page = await logInAtProvider('olga');
   await page.getByTestId('current-user').waitFor();
   expect(await page.getByTestId('current-user').textContent()).toContain('olga');
-  const me = await page.evaluate(async () => (await fetch('/api/auth/me')).json());
+  const me = (await page.evaluate(async () => (await fetch('/api/auth/me')).json())) as {
+    user: unknown;
+    roles: unknown[];
+  };
   expect(me.user).toMatchObject({ username: 'olga', source: 'oidc:idp', email: 'olga@windflow.test' });
   expect(me.roles).toEqual([expect.objectContaining({ roleName: 'operator', source: 'provider' })]);
   await page.close();
