@@ -6,6 +6,7 @@ import type { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import type { RoleStore } from '../store/roles.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import type { Session, SessionStore } from '../store/sessions.ts';
+import type { SettingsStore } from '../store/settings.ts';
 import type { User, UserStore } from '../store/users.ts';
 import { AuthError } from './errors.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
@@ -27,6 +28,7 @@ export interface AuthStores {
   tokens: ApiTokenStore;
   recoveryCodes: RecoveryCodeStore;
   secrets: SecretBox;
+  settings: SettingsStore;
 }
 
 export interface ClientContext {
@@ -159,11 +161,19 @@ export class Authenticator {
     if (!session || session.mfaPending) return undefined;
     const user = await this.stores.users.get(session.userId);
     if (!user || user.disabled) return undefined;
+    const principal = await this.principalFor(user, 'session');
     return {
-      ...(await this.principalFor(user, 'session')),
+      ...principal,
       sessionId: session.id,
       csrfValid: sameSecret(request.headers.get(CSRF_HEADER), session.csrfToken),
+      mfaEnrolmentRequired: !user.mfaEnabled && (await this.policyRequiresMfa(principal.roles)),
     };
+  }
+
+  private async policyRequiresMfa(roles: Principal['roles']): Promise<boolean> {
+    const { mfaRequired } = await this.stores.settings.security();
+    if (mfaRequired === 'all') return true;
+    return mfaRequired === 'admins' && roles.some((role) => role.grants.includes('*'));
   }
 
   private async principalFor(user: User, via: Principal['via']) {

@@ -18,6 +18,8 @@ export interface Principal {
   sessionId?: string;
   /** A cookie session sent the right CSRF token (always true for API tokens). */
   csrfValid: boolean;
+  /** The MFA policy requires a second factor this person has not set up yet. */
+  mfaEnrolmentRequired?: boolean;
 }
 
 export function can(principal: Principal, permission: Permission, environmentId?: number): boolean {

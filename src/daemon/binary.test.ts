@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBinary } from '../testing/binary.ts';
+import { BINARY, startBinary } from '../testing/binary.ts';
 import { ApiSession } from '../testing/session.ts';
 import { testbed } from '../testing/testbed.ts';
 
@@ -20,7 +20,7 @@ function freePort(): number {
   return port;
 }
 
-test('users, sessions, tokens and secrets survive a restart; a wrong key is refused', async () => {
+test('users, sessions, tokens and secrets survive a restart and a key rotation; a wrong key is refused', async () => {
   const port = freePort();
   const first = await startBinary({ dataDir, dockerSocket: bed.dockerSocket, port });
   const api = await ApiSession.forServer(first.url).setUpAdmin();
@@ -43,6 +43,17 @@ test('users, sessions, tokens and secrets survive a restart; a wrong key is refu
     (await ApiSession.forServer(second.url).withToken(token).call('GET', '/api/environments')).status,
   ).toBe(200);
   expect(await second.stop()).toBe(0);
+
+  const keyFile = join(dataDir, 'secret.key');
+  const oldKey = readFileSync(keyFile, 'utf8');
+  const rotation = Bun.spawnSync([BINARY, 'rotate-key', '--data-dir', dataDir], {
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  expect(rotation.exitCode).toBe(0);
+  expect(readFileSync(keyFile, 'utf8')).not.toBe(oldKey);
+  const third = await startBinary({ dataDir, dockerSocket: bed.dockerSocket, port });
+  expect((await api.call('POST', `/api/environments/${tls.body.id}/test`)).status).toBe(200);
+  expect(await third.stop()).toBe(0);
 
   const wrongKey = randomBytes(32).toString('base64');
   const refused = await startBinary({

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { ConfigError, parseCommandLine, SETTINGS } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
+import { rotateKey } from './rotate-key.ts';
 import { startServer } from './serve.ts';
 import { openStore } from './store.ts';
 import { VERSION } from './version.ts';
@@ -14,9 +15,10 @@ const USAGE = `windflow ${VERSION}: manage Docker hosts from the browser
 Usage: windflow [command] [options]
 
 Commands:
-  serve     run the web server (default)
-  migrate   apply pending database migrations and exit
-  version   print the version and exit
+  serve       run the web server (default)
+  migrate     apply pending database migrations and exit
+  rotate-key  re-seal every secret with a new key (WINDFLOW_NEW_ENCRYPTION_KEY, or a new key file)
+  version     print the version and exit
 
 Options (each also read from its environment variable):
 ${SETTINGS.map((s) => `  --${s.flag.padEnd(15)} ${s.env.padEnd(24)} ${s.help}`).join('\n')}
@@ -63,6 +65,9 @@ async function runCommand(
       await store.db.close();
       return 0;
     }
+    case 'rotate-key':
+      await rotateKey(config, logger, process.env);
+      return 0;
     case 'serve': {
       const server = await startServer(config, logger, uiAssets);
       await untilSignalled(logger);

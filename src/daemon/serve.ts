@@ -6,6 +6,7 @@ import { accessControl } from '../http/access.ts';
 import { createApp } from '../http/app.ts';
 import { HttpError } from '../http/errors.ts';
 import type { UiAssets } from '../http/ui-assets.ts';
+import { scheduleAuditRetention } from '../jobs/audit-retention.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -42,6 +43,7 @@ export async function startServer(
     });
   }
 
+  const retention = scheduleAuditRetention(services.audit, services.settings, logger);
   const app = createApp({
     ...services,
     version: VERSION,
@@ -56,6 +58,7 @@ export async function startServer(
   return {
     url,
     async stop() {
+      retention.stop();
       await app.stop();
       services.clients.closeAll();
       await services.audit.flush();

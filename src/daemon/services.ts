@@ -8,6 +8,7 @@ import { EnvironmentStore } from '../store/environments.ts';
 import { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import { RoleStore } from '../store/roles.ts';
 import { type SessionLifetimes, SessionStore } from '../store/sessions.ts';
+import { SettingsStore } from '../store/settings.ts';
 import { UserStore } from '../store/users.ts';
 import type { OpenStore } from './store.ts';
 
@@ -23,6 +24,7 @@ export function createServices(
   const sessions = new SessionStore(db, sessionLifetimes);
   const tokens = new ApiTokenStore(db);
   const recoveryCodes = new RecoveryCodeStore(db);
+  const settings = new SettingsStore(db);
   return {
     secrets,
     environments,
@@ -35,7 +37,8 @@ export function createServices(
     audit: new AuditLog(db),
     authProviders: new AuthProviderStore(db, secrets),
     clients: new DockerClientPool(environments),
-    authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets }),
+    settings,
+    authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets, settings }),
   };
 }
 

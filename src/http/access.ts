@@ -62,6 +62,13 @@ export function accessControl(options: AccessOptions) {
                 );
               }
               if (access === 'authenticated') return;
+              if (principal.mfaEnrolmentRequired) {
+                throw new HttpError(
+                  403,
+                  'MFA_ENROLMENT_REQUIRED',
+                  'Set up a second factor on your profile page first',
+                );
+              }
               const environmentId = environmentOf(route, params);
               if (!can(principal, access, environmentId)) {
                 const where = environmentId === undefined ? '' : ` on environment ${environmentId}`;

@@ -13,6 +13,7 @@ import { authProviderRoutes } from './routes/auth-providers.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { userRoutes } from './routes/users.ts';
 import { securityHeaders } from './security-headers.ts';
 import { uiRoutes } from './ui.ts';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
     .use(authProviderRoutes(deps))
     .use(userRoutes(deps))
     .use(auditRoutes(deps))
+    .use(settingsRoutes(deps))
     .use(environmentRoutes(deps))
     .use(engineRoutes(deps))
     .use(uiRoutes(deps));

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { generate } from 'otplib';
 import { LOCKOUT } from '../auth/authenticator.ts';
+import { purgeExpiredAuditEntries } from '../jobs/audit-retention.ts';
 import { startTestApp, type TestApp } from '../testing/app.ts';
 import { type ApiSession, TEST_ADMIN_CREDENTIALS } from '../testing/session.ts';
 import { testbed } from '../testing/testbed.ts';
@@ -397,4 +398,51 @@ describe('hardening', () => {
     const answer = await admin.call('POST', '/api/environments', '{not json' as unknown as object);
     expect(answer.text).not.toContain('    at ');
   });
+});
+
+describe('policies', () => {
+  test('with MFA required for all, a user without a second factor may only set one up', async () => {
+    expect((await admin.call('PUT', '/api/settings/security', { mfaRequired: 'bogus' })).status).toBe(400);
+    expect((await admin.call('PUT', '/api/settings/security', { mfaRequired: 'all' })).body.mfaRequired).toBe(
+      'all',
+    );
+    const olivia = testApp.session();
+    await olivia.login(OPERATOR);
+    expect(await olivia.call('GET', '/api/environments')).toMatchObject({
+      status: 403,
+      body: { code: 'MFA_ENROLMENT_REQUIRED' },
+    });
+    expect((await olivia.call('GET', '/api/auth/me')).status).toBe(200);
+    expect((await olivia.call('POST', '/api/auth/mfa/enrolment')).status).toBe(200);
+    // Admins are no exception: this one has no second factor either.
+    expect((await admin.call('GET', '/api/settings/security')).status).toBe(403);
+    await testApp.services.settings.setSecurity({ mfaRequired: 'off' });
+    expect((await olivia.call('GET', '/api/environments')).status).toBe(200);
+  });
+
+  test('audit entries older than the retention are purged', async () => {
+    await testApp.db.run(
+      "INSERT INTO audit_log (at, username, action, target, outcome) VALUES ('2001-01-01T00:00:00.000Z', 'ghost', 'x:y', 't', 'success')",
+    );
+    await admin.call('PUT', '/api/settings/security', { auditRetentionDays: 30 });
+    expect(await purgeExpiredAuditEntries(testApp.services.audit, testApp.services.settings)).toBe(1);
+    expect((await admin.call('GET', '/api/audit?username=ghost')).body.total).toBe(0);
+    expect((await admin.call('GET', '/api/audit')).body.total).toBeGreaterThan(10);
+  });
+});
+
+test('an address that fails too many logins is turned away, even with the right password', async () => {
+  const isolated = await startTestApp();
+  try {
+    await isolated.session().setUpAdmin();
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await isolated.session().login({ username: `nobody-${attempt}`, password: 'guessing' });
+    }
+    expect(await isolated.session().login(TEST_ADMIN_CREDENTIALS)).toMatchObject({
+      status: 429,
+      body: { code: 'TOO_MANY_ATTEMPTS' },
+    });
+  } finally {
+    await isolated.close();
+  }
 });

@@ -56,12 +56,23 @@ export function loadSecretKey(options: { dataDir: string; env: Record<string, st
   return parseKey(readFileSync(path, 'utf8').trim(), path);
 }
 
-function parseKey(text: string, source: string): Buffer {
+export function parseKey(text: string, source: string): Buffer {
   const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
   if (key.length !== 32 || (!/^[0-9a-f]{64}$/i.test(text) && key.toString('base64') !== text)) {
     throw new SecretKeyError(`${source} must hold 32 bytes as base64 or hex (e.g. openssl rand -base64 32)`);
   }
   return key;
+}
+
+/** Records which key the secrets are sealed with (at first start, and after a rotation). */
+export async function recordSecretKey(db: Database, box: SecretBox): Promise<void> {
+  const sealed = box.encrypt(KEY_CHECK_PLAINTEXT);
+  const { changes } = await db.run('UPDATE settings SET value = ? WHERE key = ?', [
+    sealed,
+    KEY_CHECK_SETTING,
+  ]);
+  if (changes === 0)
+    await db.run('INSERT INTO settings (key, value) VALUES (?, ?)', [KEY_CHECK_SETTING, sealed]);
 }
 
 /**
@@ -73,10 +84,7 @@ export async function verifySecretKey(db: Database, box: SecretBox): Promise<voi
     KEY_CHECK_SETTING,
   ]);
   if (!row) {
-    await db.run('INSERT INTO settings (key, value) VALUES (?, ?)', [
-      KEY_CHECK_SETTING,
-      box.encrypt(KEY_CHECK_PLAINTEXT),
-    ]);
+    await recordSecretKey(db, box);
     return;
   }
   let opened: string | undefined;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DIALECTS, type ScratchDatabase, scratchDatabase } from '../testing/databases.ts';
 import { openDatabase } from './database.ts';
 import { EnvironmentNameTakenError, EnvironmentStore } from './environments.ts';
+import { rotateSecretKey } from './key-rotation.ts';
 import { migrate, pendingMigrations } from './migrate.ts';
 import { MIGRATIONS } from './migration-files.ts';
 import { numberPlaceholders } from './postgres.ts';
@@ -130,6 +131,31 @@ describe.each(DIALECTS)('%s', (dialect) => {
       const cleared = await environments.update(created.id, { tls: { key: '' } });
       expect(cleared?.tls).toEqual({ ca: true, cert: true, key: false });
     });
+  });
+
+  test('key rotation re-seals every secret in one transaction, or none when one cannot be opened', async () => {
+    await migrate(scratch.db);
+    await verifySecretKey(scratch.db, box);
+    const environments = new EnvironmentStore(scratch.db, box);
+    const tls = { ca: 'CA PEM', cert: 'CERT PEM', key: PEM_KEY };
+    const created = await environments.create({ name: 'tls', type: 'tcp-tls', address: 'h:2376', tls });
+    const next = new SecretBox(Buffer.alloc(32, 5));
+    expect(await rotateSecretKey(scratch.db, box, next)).toEqual({ resealed: 3 });
+    expect(await new EnvironmentStore(scratch.db, next).tlsMaterial(created.id)).toEqual(tls);
+    await expect(environments.tlsMaterial(created.id)).rejects.toBeInstanceOf(SecretKeyMismatchError);
+    await verifySecretKey(scratch.db, next);
+    await expect(verifySecretKey(scratch.db, box)).rejects.toBeInstanceOf(SecretKeyMismatchError);
+
+    await new EnvironmentStore(scratch.db, box).create({
+      name: 'stray',
+      type: 'tcp-tls',
+      address: 'h:1',
+      tls,
+    });
+    const third = new SecretBox(Buffer.alloc(32, 6));
+    await expect(rotateSecretKey(scratch.db, next, third)).rejects.toBeInstanceOf(SecretKeyMismatchError);
+    expect(await new EnvironmentStore(scratch.db, next).tlsMaterial(created.id)).toEqual(tls);
+    await verifySecretKey(scratch.db, next);
   });
 
   test('a database first used with one key refuses another', async () => {

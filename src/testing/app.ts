@@ -8,11 +8,13 @@ import { accessFor } from '../daemon/serve.ts';
 import { createServices, type Services } from '../daemon/services.ts';
 import { openStore } from '../daemon/store.ts';
 import { type App, createApp } from '../http/app.ts';
+import type { Database } from '../store/database.ts';
 import { ApiSession } from './session.ts';
 import { testbed } from './testbed.ts';
 
 export interface TestApp {
   app: App;
+  db: Database;
   services: Services;
   /** A new anonymous caller. */
   session(): ApiSession;
@@ -43,6 +45,7 @@ export async function startTestApp(): Promise<TestApp> {
   });
   return {
     app,
+    db: store.db,
     services,
     session: () => ApiSession.forApp(app),
     async close() {

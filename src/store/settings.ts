@@ -1,0 +1,40 @@
+// Instance-wide settings an admin changes in the UI, kept in the settings table.
+import type { Database } from './database.ts';
+
+export type MfaRequirement = 'off' | 'admins' | 'all';
+
+export interface SecuritySettings {
+  /** Who must have a second factor before doing anything but enrolling one. */
+  mfaRequired: MfaRequirement;
+  /** Audit entries older than this are deleted daily. */
+  auditRetentionDays: number;
+}
+
+export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = { mfaRequired: 'off', auditRetentionDays: 365 };
+const SECURITY_KEY = 'security';
+
+export class SettingsStore {
+  constructor(private readonly db: Database) {}
+
+  async security(): Promise<SecuritySettings> {
+    const row = await this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [
+      SECURITY_KEY,
+    ]);
+    return {
+      ...DEFAULT_SECURITY_SETTINGS,
+      ...(row ? (JSON.parse(row.value) as Partial<SecuritySettings>) : {}),
+    };
+  }
+
+  async setSecurity(patch: Partial<SecuritySettings>): Promise<SecuritySettings> {
+    const next = { ...(await this.security()), ...patch };
+    const value = JSON.stringify(next);
+    const { changes } = await this.db.run('UPDATE settings SET value = ? WHERE key = ?', [
+      value,
+      SECURITY_KEY,
+    ]);
+    if (changes === 0)
+      await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?)', [SECURITY_KEY, value]);
+    return next;
+  }
+}
