@@ -15,6 +15,12 @@ export const router = createRouter({
       meta: { title: 'Environments' },
     },
     {
+      path: '/settings',
+      name: 'settings',
+      component: () => import('./pages/SettingsPage.vue'),
+      meta: { title: 'Settings' },
+    },
+    {
       path: '/login',
       name: 'login',
       component: () => import('./pages/LoginPage.vue'),
