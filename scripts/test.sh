@@ -15,7 +15,8 @@ bun run --silent build
 
 report=$(mktemp -d)/junit.xml
 status=0
-bun test --reporter=junit --reporter-outfile="$report" "$@" || status=$?
+# Tests talk to real daemons, databases and a browser: give each up to a minute.
+bun test --timeout 60000 --reporter=junit --reporter-outfile="$report" "$@" || status=$?
 # One closing line that any reader understands, counted from the JUnit report.
 bun scripts/junit-summary.ts "$report"
 exit "$status"

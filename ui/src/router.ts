@@ -15,6 +15,30 @@ export const router = createRouter({
       meta: { title: 'Environments' },
     },
     {
+      path: '/profile',
+      name: 'profile',
+      component: () => import('./pages/ProfilePage.vue'),
+      meta: { title: 'Profile' },
+    },
+    {
+      path: '/users',
+      name: 'users',
+      component: () => import('./pages/UsersPage.vue'),
+      meta: { title: 'Users' },
+    },
+    {
+      path: '/roles',
+      name: 'roles',
+      component: () => import('./pages/RolesPage.vue'),
+      meta: { title: 'Roles' },
+    },
+    {
+      path: '/audit',
+      name: 'audit',
+      component: () => import('./pages/AuditPage.vue'),
+      meta: { title: 'Audit log' },
+    },
+    {
       path: '/settings',
       name: 'settings',
       component: () => import('./pages/SettingsPage.vue'),
