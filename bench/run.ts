@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerClient } from '../src/docker/client.ts';
 import { startBinary } from '../src/testing/binary.ts';
+import { ApiSession } from '../src/testing/session.ts';
 import { testbed } from '../src/testing/testbed.ts';
 
 const CONTAINERS = Number(process.env.WINDFLOW_BENCH_CONTAINERS ?? 200);
@@ -53,14 +54,20 @@ const dataDir = mkdtempSync(join(tmpdir(), 'windflow-bench-'));
 await createBenchContainers();
 const server = await startBinary({ dataDir, dockerSocket });
 try {
-  const listed = await fetchJson(`${server.url}/api/environments/1/containers?all=1`);
+  const windflow = await ApiSession.forServer(server.url).setUpAdmin();
+  const listThroughWindflow = async () => {
+    const answer = await windflow.call('GET', '/api/environments/1/containers?all=1');
+    if (answer.status !== 200) throw new Error(`Windflow answered ${answer.status}: ${answer.text}`);
+    return answer.body as unknown[];
+  };
+  const listed = await listThroughWindflow();
   console.log(`containers listed: ${listed.length} (${CONTAINERS} made for the benchmark)`);
   const rssAtStart = server.residentKiB();
 
   const direct = await timeRounds(() =>
     fetchJson(`http://docker/v${docker.apiVersion}/containers/json?all=1`, { unix: dockerSocket }),
   );
-  const through = await timeRounds(() => fetchJson(`${server.url}/api/environments/1/containers?all=1`));
+  const through = await timeRounds(listThroughWindflow);
   const directMedian = percentile(direct, 0.5);
   const throughMedian = percentile(through, 0.5);
   console.log(`daemon directly:   median ${ms(directMedian)}, p95 ${ms(percentile(direct, 0.95))}`);
