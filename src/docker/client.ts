@@ -1,30 +1,33 @@
 // A client for one Docker daemon over Engine API v1.41+. It negotiates the API version once,
-// reuses connections, puts a timeout on every call and a cancel on every stream.
-import type { DockerEndpoint } from './endpoint.ts';
-import { DockerApiError, DockerVersionError } from './errors.ts';
+// keeps its connections alive, puts a deadline on every call and a cancel on every stream.
+import { chooseApiVersion } from './api-version.ts';
+import { type DockerEndpoint, describeEndpoint } from './endpoint.ts';
+import { DockerApiError } from './errors.ts';
 import { type HijackedConnection, hijack } from './hijack.ts';
-import { demuxDockerStream, jsonLines, type OutputChunk, rawStream } from './streams.ts';
-import { exchange, type QueryValue, type RequestOptions } from './transport.ts';
+import { encodeRegistryAuth, type RegistryAuth, splitReference } from './image-reference.ts';
+import { demuxDockerStream, jsonLines, type LogChunk, rawStream } from './streams.ts';
+import { type CallOptions, HttpTransport, type QueryValue, type RequestOptions } from './transport.ts';
 import type {
   ContainerInspect,
   ContainerSummary,
   DockerEvent,
   ExecCreateOptions,
   ExecInspect,
+  ImageInspect,
   ImageSummary,
   InfoAnswer,
   NetworkSummary,
-  ProgressEvent,
-  RegistryAuth,
+  PullProgress,
   VersionAnswer,
   VolumeSummary,
 } from './types.ts';
 
-export const MIN_API_VERSION = '1.41';
-export const MAX_API_VERSION = '1.47';
-export const DEFAULT_TIMEOUT_MS = 30_000;
+export { compareVersions, MAX_API_VERSION, MIN_API_VERSION } from './api-version.ts';
+export type { HijackedConnection } from './hijack.ts';
+export type { LogChunk } from './streams.ts';
+export type { CallOptions, RequestOptions } from './transport.ts';
 
-export type { RequestOptions };
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface LogOptions {
   follow?: boolean;
@@ -32,105 +35,133 @@ export interface LogOptions {
   stderr?: boolean;
   timestamps?: boolean;
   tail?: number | 'all';
+  /** Unix seconds. */
   since?: number;
   signal?: AbortSignal;
 }
 
+export interface EventOptions {
+  /** Unix seconds: replay the events since then first. */
+  since?: number;
+  filters?: Record<string, string[]>;
+  signal?: AbortSignal;
+}
+
+export interface RegistryOptions {
+  auth?: RegistryAuth;
+  signal?: AbortSignal;
+}
+
 export class DockerClient {
-  private negotiated: Promise<string> | undefined;
-  private negotiatedVersion: string | undefined;
+  private readonly http: HttpTransport;
   private readonly timeoutMs: number;
   private readonly closing = new AbortController();
+  private negotiation: Promise<string> | undefined;
+  private negotiatedVersion: string | undefined;
 
   constructor(
     readonly endpoint: DockerEndpoint,
     options: { timeoutMs?: number } = {},
   ) {
+    this.http = new HttpTransport(endpoint);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
+  /** The negotiated API version, once `negotiate` has succeeded. */
   get apiVersion(): string | undefined {
     return this.negotiatedVersion;
   }
 
-  /** The lower of the daemon's API version and ours, asked once (and again after a failure). */
+  /**
+   * Asks the daemon once (GET /version, unversioned) and keeps the lower of its API version and
+   * ours; a failure is not kept, the next call asks again. One caller's abort does not fail
+   * the others waiting for the same answer.
+   */
   negotiate(signal?: AbortSignal): Promise<string> {
-    this.negotiated ??= this.unversioned<VersionAnswer>('GET', '/version', { signal }).then(
-      (version) => {
-        if (compareVersions(version.ApiVersion, MIN_API_VERSION) < 0) {
-          throw new DockerVersionError(
-            `Docker ${version.Version} speaks API ${version.ApiVersion}; Windflow needs ${MIN_API_VERSION} or newer`,
-          );
-        }
-        this.negotiatedVersion =
-          compareVersions(version.ApiVersion, MAX_API_VERSION) < 0 ? version.ApiVersion : MAX_API_VERSION;
+    this.negotiation ??= this.http
+      .requestJson<VersionAnswer>('GET', '/version', {
+        timeoutMs: this.timeoutMs,
+        signal: this.closing.signal,
+      })
+      .then((version) => {
+        this.negotiatedVersion = chooseApiVersion(version);
         return this.negotiatedVersion;
-      },
-      (error: unknown) => {
-        this.negotiated = undefined;
+      })
+      .catch((error: unknown) => {
+        this.negotiation = undefined;
         throw error;
-      },
-    );
-    return this.negotiated;
+      });
+    return untilAborted(this.negotiation, signal);
   }
 
   /** A JSON request on the negotiated API version; an empty answer gives undefined. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    return this.unversioned<T>(method, await this.versioned(path, options.signal), options);
-  }
-
-  /** A streaming request: the body runs until it ends, is cancelled, or `signal` aborts. */
-  async stream(
-    method: string,
-    path: string,
-    options: RequestOptions = {},
-  ): Promise<ReadableStream<Uint8Array>> {
-    const versionedPath = await this.versioned(path, options.signal);
-    return exchange(
-      this.endpoint,
-      method,
-      versionedPath,
-      {
-        ...options,
-        signal: this.withClosing(options.signal),
-        timeoutMs: options.timeoutMs ?? this.timeoutMs,
-        timeBody: false,
-      },
-      async (response) => response.body ?? new ReadableStream({ start: (controller) => controller.close() }),
-    );
-  }
-
-  /** An upgraded connection carrying a raw stream both ways (exec start, attach). */
-  async hijack(method: string, path: string, options: RequestOptions = {}): Promise<HijackedConnection> {
-    const versionedPath = await this.versioned(path, options.signal);
-    return hijack(this.endpoint, method, versionedPath, {
+    this.throwIfClosed();
+    const versioned = await this.versioned(path, options.signal);
+    return this.http.requestJson<T>(method, versioned, {
       ...options,
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
     });
   }
 
-  /** Ends the streams this client has open; idle pooled connections are Bun's to close. */
+  /**
+   * A streaming request. The body runs until it ends, is cancelled, `signal` aborts or the
+   * client closes; the caller must read it to the end or cancel it.
+   */
+  async stream(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    this.throwIfClosed();
+    const versioned = await this.versioned(path, options.signal);
+    return this.http.openStream(method, versioned, {
+      ...options,
+      signal: this.untilClosed(options.signal),
+      timeoutMs: options.timeoutMs ?? this.timeoutMs,
+    });
+  }
+
+  /** An upgraded connection carrying a raw stream both ways (exec start, attach). */
+  async hijack(method: string, path: string, options: RequestOptions = {}): Promise<HijackedConnection> {
+    this.throwIfClosed();
+    return hijack(this.endpoint, {
+      method,
+      path: await this.versioned(path, options.signal),
+      query: options.query,
+      body: options.body,
+      signal: this.untilClosed(options.signal),
+      timeoutMs: options.timeoutMs ?? this.timeoutMs,
+    });
+  }
+
+  /**
+   * Ends the streams and hijacked connections this client has open and closes its idle
+   * connections. Requests in flight finish; new calls are refused.
+   */
   close(): void {
-    this.closing.abort();
+    this.closing.abort(this.closedError());
+    this.http.close();
   }
 
   // --- system
 
-  async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.unversioned<string>('GET', '/_ping', options);
+  /** GET /_ping, unversioned: answers even when negotiation would fail. */
+  async ping(call: CallOptions = {}): Promise<void> {
+    this.throwIfClosed();
+    await this.http.requestJson('GET', '/_ping', { ...call, timeoutMs: call.timeoutMs ?? this.timeoutMs });
   }
 
-  version(options: { signal?: AbortSignal } = {}): Promise<VersionAnswer> {
-    return this.request('GET', '/version', options);
+  version(call: CallOptions = {}): Promise<VersionAnswer> {
+    return this.request('GET', '/version', call);
   }
 
-  info(options: { signal?: AbortSignal } = {}): Promise<InfoAnswer> {
-    return this.request('GET', '/info', options);
+  info(call: CallOptions = {}): Promise<InfoAnswer> {
+    return this.request('GET', '/info', call);
   }
 
-  async *events(
-    options: { since?: number; filters?: Record<string, string[]>; signal?: AbortSignal } = {},
-  ): AsyncGenerator<DockerEvent> {
+  /** Events as they happen, until the iterator is left, `signal` aborts or the client closes. */
+  async *events(options: EventOptions = {}): AsyncGenerator<DockerEvent> {
     const body = await this.stream('GET', '/events', {
       query: { since: options.since, filters: encodeFilters(options.filters) },
       signal: options.signal,
@@ -141,42 +172,56 @@ export class DockerClient {
   // --- containers
 
   listContainers(
-    query: { all?: boolean; filters?: Record<string, string[]> } = {},
+    options: { all?: boolean; filters?: Record<string, string[]> } & CallOptions = {},
   ): Promise<ContainerSummary[]> {
+    const { all, filters, ...call } = options;
     return this.request('GET', '/containers/json', {
-      query: { all: query.all, filters: encodeFilters(query.filters) },
+      ...call,
+      query: { all, filters: encodeFilters(filters) },
     });
   }
 
-  inspectContainer(id: string): Promise<ContainerInspect> {
-    return this.request('GET', `/containers/${encodeURIComponent(id)}/json`);
+  inspectContainer(id: string, call: CallOptions = {}): Promise<ContainerInspect> {
+    return this.request('GET', `/containers/${encodeURIComponent(id)}/json`, call);
   }
 
-  createContainer(body: Record<string, unknown>, name?: string): Promise<{ Id: string; Warnings: string[] }> {
-    return this.request('POST', '/containers/create', { query: { name }, body });
+  createContainer(
+    body: Record<string, unknown>,
+    name?: string,
+    call: CallOptions = {},
+  ): Promise<{ Id: string; Warnings: string[] }> {
+    return this.request('POST', '/containers/create', { ...call, query: { name }, body });
   }
 
-  async startContainer(id: string): Promise<void> {
-    await this.request('POST', `/containers/${encodeURIComponent(id)}/start`);
+  /** Starting a running container is not an error. */
+  async startContainer(id: string, call: CallOptions = {}): Promise<void> {
+    await this.request('POST', `/containers/${encodeURIComponent(id)}/start`, call);
   }
 
-  async stopContainer(id: string, options: { timeoutSeconds?: number } = {}): Promise<void> {
-    const grace = options.timeoutSeconds ?? 10;
+  /** Stopping a stopped container is not an error. The deadline allows for the grace period. */
+  async stopContainer(id: string, options: { timeoutSeconds?: number } & CallOptions = {}): Promise<void> {
+    const { timeoutSeconds, ...call } = options;
     await this.request('POST', `/containers/${encodeURIComponent(id)}/stop`, {
-      query: { t: grace },
-      timeoutMs: this.timeoutMs + grace * 1000,
+      ...call,
+      query: { t: timeoutSeconds },
+      timeoutMs: (call.timeoutMs ?? this.timeoutMs) + (timeoutSeconds ?? 10) * 1000,
     });
   }
 
-  async removeContainer(id: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+  async removeContainer(
+    id: string,
+    options: { force?: boolean; volumes?: boolean } & CallOptions = {},
+  ): Promise<void> {
+    const { force, volumes, ...call } = options;
     await this.request('DELETE', `/containers/${encodeURIComponent(id)}`, {
-      query: { force: options.force, v: options.volumes },
+      ...call,
+      query: { force, v: volumes },
     });
   }
 
   /** Log output, demultiplexed for non-TTY containers and raw (all stdout) for TTY ones. */
-  async *containerLogs(id: string, options: LogOptions = {}): AsyncGenerator<OutputChunk> {
-    const { Config } = await this.inspectContainer(id);
+  async *containerLogs(id: string, options: LogOptions = {}): AsyncGenerator<LogChunk> {
+    const { Config } = await this.inspectContainer(id, { signal: options.signal });
     const body = await this.stream('GET', `/containers/${encodeURIComponent(id)}/logs`, {
       query: {
         follow: options.follow,
@@ -193,108 +238,112 @@ export class DockerClient {
 
   // --- exec
 
-  execCreate(containerId: string, options: ExecCreateOptions): Promise<{ Id: string }> {
+  /** Output is attached unless the options say otherwise. */
+  execCreate(
+    containerId: string,
+    options: ExecCreateOptions,
+    call: CallOptions = {},
+  ): Promise<{ Id: string }> {
     return this.request('POST', `/containers/${encodeURIComponent(containerId)}/exec`, {
+      ...call,
       body: { AttachStdout: true, AttachStderr: true, ...options },
     });
   }
 
-  execStart(execId: string, options: { tty: boolean }): Promise<HijackedConnection> {
+  /** `tty` must match the exec's Tty: without one the output is framed (demuxDockerStream). */
+  execStart(execId: string, options: { tty: boolean } & CallOptions): Promise<HijackedConnection> {
+    const { tty, ...call } = options;
     return this.hijack('POST', `/exec/${encodeURIComponent(execId)}/start`, {
-      body: { Detach: false, Tty: options.tty },
+      ...call,
+      body: { Detach: false, Tty: tty },
     });
   }
 
-  async execResize(execId: string, size: { rows: number; columns: number }): Promise<void> {
-    await this.request('POST', `/exec/${encodeURIComponent(execId)}/resize`, {
-      query: { h: size.rows, w: size.columns },
-    });
+  async execResize(execId: string, size: { h: number; w: number }, call: CallOptions = {}): Promise<void> {
+    await this.request('POST', `/exec/${encodeURIComponent(execId)}/resize`, { ...call, query: size });
   }
 
-  execInspect(execId: string): Promise<ExecInspect> {
-    return this.request('GET', `/exec/${encodeURIComponent(execId)}/json`);
+  execInspect(execId: string, call: CallOptions = {}): Promise<ExecInspect> {
+    return this.request('GET', `/exec/${encodeURIComponent(execId)}/json`, call);
   }
 
   // --- images
 
-  listImages(): Promise<ImageSummary[]> {
-    return this.request('GET', '/images/json');
+  listImages(call: CallOptions = {}): Promise<ImageSummary[]> {
+    return this.request('GET', '/images/json', call);
   }
 
-  /** Pull progress, one event per line; a failed pull throws the daemon's message at the end. */
-  async *pullImage(
-    reference: string,
-    options: { auth?: RegistryAuth; signal?: AbortSignal } = {},
-  ): AsyncGenerator<ProgressEvent> {
+  inspectImage(reference: string, call: CallOptions = {}): Promise<ImageInspect> {
+    return this.request('GET', `/images/${encodeURIComponent(reference)}/json`, call);
+  }
+
+  /** Pull progress, one event per line; a pull that fails midway throws the daemon's message. */
+  async *pullImage(reference: string, options: RegistryOptions = {}): AsyncGenerator<PullProgress> {
     const { name, tag } = splitReference(reference);
     const body = await this.stream('POST', '/images/create', {
       query: { fromImage: name, tag },
-      headers: { 'X-Registry-Auth': encodeAuth(options.auth) },
+      headers: { 'X-Registry-Auth': encodeRegistryAuth(options.auth) },
       signal: options.signal,
     });
-    yield* throwOnProgressError(cancelOnExit(body, jsonLines<ProgressEvent>));
+    yield* throwOnProgressError(cancelOnExit(body, jsonLines<PullProgress>));
   }
 
-  async *pushImage(
-    reference: string,
-    options: { auth?: RegistryAuth; signal?: AbortSignal } = {},
-  ): AsyncGenerator<ProgressEvent> {
+  /** Push progress, like `pullImage`. */
+  async *pushImage(reference: string, options: RegistryOptions = {}): AsyncGenerator<PullProgress> {
     const { name, tag } = splitReference(reference);
-    const body = await this.stream('POST', `/images/${name}/push`, {
+    const body = await this.stream('POST', `/images/${encodeURIComponent(name)}/push`, {
       query: { tag },
-      headers: { 'X-Registry-Auth': encodeAuth(options.auth) },
+      headers: { 'X-Registry-Auth': encodeRegistryAuth(options.auth) },
       signal: options.signal,
     });
-    yield* throwOnProgressError(cancelOnExit(body, jsonLines<ProgressEvent>));
+    yield* throwOnProgressError(cancelOnExit(body, jsonLines<PullProgress>));
   }
 
-  async tagImage(source: string, target: string): Promise<void> {
+  /** Gives the image `source` the reference `target` as well. */
+  async tagImage(source: string, target: string, call: CallOptions = {}): Promise<void> {
     const { name, tag } = splitReference(target);
-    await this.request('POST', `/images/${source}/tag`, { query: { repo: name, tag } });
+    await this.request('POST', `/images/${encodeURIComponent(source)}/tag`, {
+      ...call,
+      query: { repo: name, tag },
+    });
   }
 
-  async removeImage(reference: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.request('DELETE', `/images/${reference}`, { query: { force: options.force } });
+  /** Removes a reference; the image goes with its last one. */
+  async removeImage(reference: string, options: { force?: boolean } & CallOptions = {}): Promise<void> {
+    const { force, ...call } = options;
+    await this.request('DELETE', `/images/${encodeURIComponent(reference)}`, { ...call, query: { force } });
   }
 
   // --- volumes and networks
 
-  async listVolumes(): Promise<VolumeSummary[]> {
-    return (await this.request<{ Volumes: VolumeSummary[] | null }>('GET', '/volumes')).Volumes ?? [];
+  async listVolumes(call: CallOptions = {}): Promise<VolumeSummary[]> {
+    return (await this.request<{ Volumes: VolumeSummary[] | null }>('GET', '/volumes', call)).Volumes ?? [];
   }
 
-  listNetworks(): Promise<NetworkSummary[]> {
-    return this.request('GET', '/networks');
+  listNetworks(call: CallOptions = {}): Promise<NetworkSummary[]> {
+    return this.request('GET', '/networks', call);
   }
 
   // --- plumbing
 
-  private async versioned(path: string, signal?: AbortSignal): Promise<string> {
+  private async versioned(path: string, signal: AbortSignal | undefined): Promise<string> {
     return `/v${await this.negotiate(signal)}${path}`;
   }
 
-  private unversioned<T>(method: string, path: string, options: RequestOptions): Promise<T> {
-    return exchange(
-      this.endpoint,
-      method,
-      path,
-      { ...options, timeoutMs: options.timeoutMs ?? this.timeoutMs, timeBody: true },
-      readAnswer<T>,
-    );
+  private throwIfClosed(): void {
+    if (this.closing.signal.aborted) throw this.closedError();
   }
 
-  private withClosing(signal: AbortSignal | undefined): AbortSignal {
+  private closedError(): Error {
+    return new Error(`the Docker client for ${describeEndpoint(this.endpoint)} is closed`);
+  }
+
+  private untilClosed(signal: AbortSignal | undefined): AbortSignal {
     return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
   }
 }
 
-async function readAnswer<T>(response: Response): Promise<T> {
-  const text = await response.text();
-  if (!text) return undefined as T;
-  return (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
-}
-
-/** Runs a reader over the body and cancels the body if the consumer stops early. */
+/** Runs a reader over the body and cancels the body when the consumer leaves early. */
 async function* cancelOnExit<T>(
   body: ReadableStream<Uint8Array>,
   reader: (source: AsyncIterable<Uint8Array>) => AsyncGenerator<T>,
@@ -306,32 +355,24 @@ async function* cancelOnExit<T>(
   }
 }
 
-async function* throwOnProgressError(events: AsyncGenerator<ProgressEvent>): AsyncGenerator<ProgressEvent> {
+async function* throwOnProgressError(events: AsyncGenerator<PullProgress>): AsyncGenerator<PullProgress> {
   for await (const event of events) {
     if (event.error) throw new DockerApiError(500, event.errorDetail?.message ?? event.error);
     yield event;
   }
 }
 
-/** `registry:5000/name:tag` -> name and tag; a digest reference keeps the digest in the name. */
-export function splitReference(reference: string): { name: string; tag?: string } {
-  if (reference.includes('@')) return { name: reference };
-  const lastSlash = reference.lastIndexOf('/');
-  const colon = reference.lastIndexOf(':');
-  if (colon > lastSlash) return { name: reference.slice(0, colon), tag: reference.slice(colon + 1) };
-  return { name: reference, tag: 'latest' };
-}
-
-function encodeAuth(auth: RegistryAuth | undefined): string {
-  return Buffer.from(JSON.stringify(auth ?? {})).toString('base64url');
+/** Rejects with the signal's reason when it aborts first; the shared promise runs on. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function encodeFilters(filters: Record<string, string[]> | undefined): QueryValue {
   return filters && Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined;
-}
-
-export function compareVersions(a: string, b: string): number {
-  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
-  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
-  return aMajor - bMajor || aMinor - bMinor;
 }

@@ -1,180 +1,196 @@
 // Upgraded ("hijacked") connections for exec start and attach: the daemon answers the HTTP
-// request with 101 and the socket then carries the raw stream both ways. fetch cannot do this,
-// so the request is written by hand on a Bun socket.
-import type { Socket as BunSocket } from 'bun';
-import { type DockerEndpoint, describeEndpoint } from './endpoint.ts';
-import { DockerApiError, DockerTimeoutError, DockerUnreachableError } from './errors.ts';
-import { buildUrl, type RequestOptions } from './transport.ts';
+// request with 101 (or 200 on old daemons) and the socket then carries the raw stream both
+// ways. fetch cannot hand over the socket, so the request is written by hand on a Bun socket.
+import type { Socket } from 'bun';
+import { type DockerEndpoint, tlsOptions } from './endpoint.ts';
+import { apiError, buildUrl, type QueryValue, timeoutError, unreachableError } from './transport.ts';
 
 export interface HijackedConnection {
-  /** Bytes from the container: framed (see demuxDockerStream) unless the exec or container has a TTY. */
+  /** Bytes from the daemon: framed (see demuxDockerStream) unless the exec or container has a TTY. */
   output: ReadableStream<Uint8Array>;
+  /** Resolves once the socket took all of `data`, waiting for it to drain when it is full. */
   write(data: Uint8Array | string): Promise<void>;
-  /** Half-closes: the process sees end of input. */
+  /** Half-closes: the process reads end of input, output keeps coming. */
   closeWrite(): void;
+  /** Closes the connection at once; `output` ends. */
   close(): void;
 }
 
-const HEADER_END = '\r\n\r\n';
+export interface HijackRequest {
+  method: string;
+  path: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /** Aborting it before the upgrade rejects; after it, closes the connection. */
+  signal?: AbortSignal;
+  /** Bounds the wait for the upgrade; the upgraded connection has no deadline. */
+  timeoutMs: number;
+}
 
-type Socket = BunSocket<{ onDrain?: () => void }>;
+const HEADER_END = Buffer.from('\r\n\r\n');
+// How much output may wait unread before the socket stops reading from the daemon.
+const OUTPUT_BUFFER_BYTES = 1 << 20;
 
-export function hijack(
-  endpoint: DockerEndpoint,
-  method: string,
-  path: string,
-  options: RequestOptions & { timeoutMs: number },
-): Promise<HijackedConnection> {
-  const url = new URL(buildUrl(endpoint, path, options.query));
-  const body = options.body === undefined ? '' : JSON.stringify(options.body);
-  const request = [
-    `${method} ${url.pathname}${url.search} HTTP/1.1`,
-    `Host: ${endpoint.kind === 'unix' ? 'docker' : url.host}`,
-    'Connection: Upgrade',
-    'Upgrade: tcp',
-    'Content-Type: application/json',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    HEADER_END.slice(2),
-  ].join('\r\n');
-
+export function hijack(endpoint: DockerEndpoint, request: HijackRequest): Promise<HijackedConnection> {
   return new Promise((resolve, reject) => {
+    let socket: Socket | undefined;
     let head = Buffer.alloc(0);
     let upgraded = false;
+    let settled = false;
+    let closed = false;
     let output!: ReadableStreamDefaultController<Uint8Array>;
-    const outputStream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        output = controller;
-      },
-      cancel: () => {
-        socketRef?.end();
-      },
-    });
-    let socketRef: Socket | undefined;
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      socketRef?.end();
-      reject(error);
-    };
-    const timer = setTimeout(
-      () =>
-        fail(
-          new DockerTimeoutError(
-            `Docker at ${describeEndpoint(endpoint)} did not answer ${method} ${path} in time`,
-          ),
-        ),
-      options.timeoutMs,
-    );
-    options.signal?.addEventListener(
-      'abort',
-      () => (upgraded ? socketRef?.end() : fail(new DOMException('aborted', 'AbortError'))),
+    let drainWaiters: (() => void)[] = [];
+
+    const outputStream = new ReadableStream<Uint8Array>(
       {
-        once: true,
+        start: (controller) => {
+          output = controller;
+        },
+        pull: () => {
+          socket?.resume();
+        },
+        cancel: () => {
+          closed = true;
+          socket?.terminate();
+        },
       },
+      new ByteLengthQueuingStrategy({ highWaterMark: OUTPUT_BUFFER_BYTES }),
     );
 
-    const onHead = (socket: Socket) => {
+    const connection: HijackedConnection = {
+      output: outputStream,
+      write: async (data) => {
+        let bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+        while (bytes.length > 0) {
+          const written = closed || !socket ? -1 : socket.write(bytes);
+          if (written < 0) throw new Error('the hijacked connection is closed');
+          bytes = bytes.subarray(written);
+          if (bytes.length > 0) await new Promise<void>((resume) => drainWaiters.push(resume));
+        }
+      },
+      closeWrite: () => socket?.shutdown(),
+      close: () => socket?.terminate(),
+    };
+
+    const timer = setTimeout(
+      () => fail(timeoutError(endpoint, request.method, request.path)),
+      request.timeoutMs,
+    );
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket?.terminate();
+      reject(error);
+    };
+
+    const endOutput = (error?: unknown) => {
+      if (closed) return;
+      closed = true;
+      if (error === undefined) output.close();
+      else output.error(error);
+    };
+
+    const onAbort = () => {
+      if (!upgraded) return fail(request.signal?.reason);
+      endOutput(request.signal?.reason);
+      socket?.terminate();
+    };
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    if (request.signal?.aborted) onAbort();
+
+    /** Settles once the answer's head is in, and for an error its body too (or the connection ended). */
+    const readHead = (connectionEnded = false) => {
       const end = head.indexOf(HEADER_END);
       if (end < 0) return;
       const [statusLine = '', ...headerLines] = head.subarray(0, end).toString('latin1').split('\r\n');
       const status = Number(statusLine.split(' ')[1]);
+      // Bytes past the header block already belong to the stream.
       const rest = head.subarray(end + HEADER_END.length);
-      if (status !== 101 && status !== 200) {
-        const length = Number(/^content-length:\s*(\d+)/im.exec(headerLines.join('\n'))?.[1] ?? 0);
-        if (rest.length < length) return;
-        fail(new DockerApiError(status, errorMessage(rest) || statusLine));
+      if (status === 101 || status === 200) {
+        upgraded = true;
+        settled = true;
+        clearTimeout(timer);
+        if (rest.length > 0) output.enqueue(new Uint8Array(rest));
+        resolve(connection);
         return;
       }
-      upgraded = true;
-      clearTimeout(timer);
-      if (rest.length > 0) output.enqueue(new Uint8Array(rest));
-      resolve({
-        output: outputStream,
-        write: (data) => writeAll(socket, typeof data === 'string' ? new TextEncoder().encode(data) : data),
-        closeWrite: () => socket.shutdown(),
-        close: () => socket.end(),
-      });
+      const contentLength = headerLines.find((line) => /^content-length:/i.test(line))?.split(':')[1];
+      if (rest.length < Number(contentLength ?? 0) && !connectionEnded) return;
+      fail(apiError(status, rest.toString('utf8'), statusLine));
     };
 
     const handlers = {
-      data(socket: Socket, chunk: Buffer) {
-        if (upgraded) {
-          output.enqueue(new Uint8Array(chunk));
+      open(opened: Socket) {
+        socket = opened;
+        if (settled) opened.terminate();
+        else if (endpoint.kind !== 'tcp-tls') opened.write(encodeRequest(endpoint, request));
+      },
+      handshake(opened: Socket, verified: boolean, verifyError: Error | null) {
+        if (settled) return;
+        if (verified) opened.write(encodeRequest(endpoint, request));
+        else fail(unreachableError(endpoint, verifyError ?? 'the server certificate did not verify'));
+      },
+      data(_: Socket, chunk: Buffer) {
+        if (!upgraded) {
+          head = Buffer.concat([head, chunk]);
+          readHead();
           return;
         }
-        head = Buffer.concat([head, chunk]);
-        onHead(socket);
+        if (closed) return;
+        output.enqueue(new Uint8Array(chunk));
+        if ((output.desiredSize ?? 1) <= 0) socket?.pause();
       },
-      close() {
-        if (upgraded) {
-          try {
-            output.close();
-          } catch {
-            // Already closed by a cancel.
-          }
-        } else if (head.length > 0) {
-          fail(
-            new DockerApiError(502, `Docker closed the connection: ${head.toString('latin1').slice(0, 200)}`),
-          );
-        }
+      drain() {
+        const waiting = drainWaiters;
+        drainWaiters = [];
+        for (const resume of waiting) resume();
       },
-      error(_socket: Socket, error: Error) {
-        if (upgraded) output.error(error);
-        else fail(unreachable(endpoint, error));
+      error(_: Socket, error: Error) {
+        if (upgraded) endOutput(error);
+        else fail(unreachableError(endpoint, error));
       },
-      drain(socket: Socket) {
-        socket.data.onDrain?.();
+      close(_: Socket, error?: Error) {
+        request.signal?.removeEventListener('abort', onAbort);
+        if (!upgraded) readHead(true);
+        fail(unreachableError(endpoint, error ?? 'the daemon closed the connection before answering'));
+        endOutput(error);
+        handlers.drain();
       },
     };
 
-    const connect =
-      endpoint.kind === 'unix'
-        ? Bun.connect({ unix: endpoint.socketPath, data: {}, socket: handlers })
-        : Bun.connect({
-            hostname: endpoint.host,
-            port: endpoint.port,
-            data: {},
-            tls:
-              endpoint.kind === 'tcp-tls'
-                ? { ...endpoint.tls, rejectUnauthorized: true, serverName: endpoint.host }
-                : undefined,
-            socket: handlers,
-          });
-    connect.then(
-      (socket) => {
-        socketRef = socket;
-        socket.write(request + body);
-      },
-      (error: Error) => fail(unreachable(endpoint, error)),
-    );
+    try {
+      const connecting =
+        endpoint.kind === 'unix'
+          ? Bun.connect({ unix: endpoint.socketPath, socket: handlers })
+          : Bun.connect({
+              hostname: endpoint.host,
+              port: endpoint.port,
+              tls:
+                endpoint.kind === 'tcp-tls'
+                  ? { ...tlsOptions(endpoint), serverName: endpoint.host }
+                  : undefined,
+              socket: handlers,
+            });
+      connecting.catch((error: unknown) => fail(unreachableError(endpoint, error)));
+    } catch (error) {
+      // Bun throws at once, rather than rejecting, on TLS material it cannot load.
+      fail(unreachableError(endpoint, error));
+    }
   });
 }
 
-/** Writes everything, waiting for the socket to drain when its buffer is full. */
-async function writeAll(socket: Socket, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const written = socket.write(data.subarray(offset));
-    if (written < 0) throw new Error('the connection is closed');
-    offset += written;
-    if (offset < data.length) {
-      await new Promise<void>((resume) => {
-        socket.data.onDrain = resume;
-      });
-    }
-  }
-}
-
-function errorMessage(body: Buffer): string {
-  const text = body.toString('utf8').trim();
-  try {
-    return (JSON.parse(text) as { message?: string }).message ?? text;
-  } catch {
-    return text;
-  }
-}
-
-function unreachable(endpoint: DockerEndpoint, error: Error): DockerUnreachableError {
-  return new DockerUnreachableError(
-    `Cannot connect to Docker at ${describeEndpoint(endpoint)}: ${error.message}`,
-  );
+function encodeRequest(endpoint: DockerEndpoint, request: HijackRequest): string {
+  const url = new URL(buildUrl(endpoint, request.path, request.query));
+  const body = request.body === undefined ? '' : JSON.stringify(request.body);
+  return [
+    `${request.method} ${url.pathname}${url.search} HTTP/1.1`,
+    `Host: ${url.host}`,
+    'Connection: Upgrade',
+    'Upgrade: tcp',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ].join('\r\n');
 }

@@ -1,122 +1,157 @@
-// HTTP to the daemon through Bun's fetch: unix sockets via `unix`, TLS via `tls`. Bun keeps
-// connections alive and reuses them per origin. Every answer body is read or cancelled.
-import { type DockerEndpoint, describeEndpoint, hostPort } from './endpoint.ts';
+// HTTP to the daemon, one Bun.FetchSession per endpoint (unix socket, plain TCP or TLS): its
+// keep-alive pool is the client's own and reuses a connection only once the previous answer's
+// body is read to the end or cancelled. This module does that for every answer it does not
+// hand over, errors and empty answers included.
+import { type DockerEndpoint, describeEndpoint, originOf, tlsOptions } from './endpoint.ts';
 import { DockerApiError, DockerTimeoutError, DockerUnreachableError } from './errors.ts';
 
 export type QueryValue = string | number | boolean | undefined;
 
-export interface RequestOptions {
-  query?: Record<string, QueryValue>;
-  /** JSON-encoded unless it is a stream or bytes. */
-  body?: unknown;
-  headers?: Record<string, string>;
+export interface CallOptions {
   signal?: AbortSignal;
-  /** For streams, how long to wait for the answer's headers. */
+  /** Overrides the client's default. For streams it bounds only the wait for the answer's headers. */
   timeoutMs?: number;
 }
 
+export interface RequestOptions extends CallOptions {
+  query?: Record<string, QueryValue>;
+  /** JSON-encoded, unless it is already bytes or a stream (sent as a tar archive). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Exchange = RequestOptions & { timeoutMs: number };
+
+/** One endpoint's HTTP connections: a keep-alive pool of their own that `close` empties. */
+export class HttpTransport {
+  private readonly session: Bun.FetchSession;
+
+  constructor(readonly endpoint: DockerEndpoint) {
+    this.session = new Bun.FetchSession(
+      endpoint.kind === 'unix'
+        ? { unix: endpoint.socketPath }
+        : endpoint.kind === 'tcp-tls'
+          ? { tls: tlsOptions(endpoint) }
+          : {},
+    );
+  }
+
+  /** A JSON answer parsed, a text answer as text, an empty one (204, 304) as undefined. */
+  async requestJson<T>(method: string, path: string, options: Exchange): Promise<T> {
+    const { text, isJson } = await this.withDeadline(method, path, options, async (signal) => {
+      const response = await this.send(method, path, options, signal);
+      return { text: await response.text(), isJson: response.headers.get('content-type')?.includes('json') };
+    });
+    if (!text) return undefined as T;
+    return (isJson ? JSON.parse(text) : text) as T;
+  }
+
+  /**
+   * The answer's body as a stream, once its headers are in. The stream has no deadline; it
+   * ends when the daemon ends it, when it is cancelled, or when `signal` aborts (reads then
+   * reject with the signal's reason). Whoever gets it must read it to the end or cancel it.
+   */
+  openStream(method: string, path: string, options: Exchange): Promise<ReadableStream<Uint8Array>> {
+    return this.withDeadline(method, path, options, async (signal, stopDeadline) => {
+      const response = await this.send(method, path, options, signal);
+      stopDeadline();
+      return response.body ?? new ReadableStream({ start: (controller) => controller.close() });
+    });
+  }
+
+  /** Closes the idle pooled connections; requests in flight finish. */
+  close(): void {
+    this.session.close();
+  }
+
+  /**
+   * Runs `work` under a deadline joined with the caller's signal, and turns transport
+   * failures into Docker errors; a caller's abort keeps the caller's reason.
+   */
+  private async withDeadline<T>(
+    method: string,
+    path: string,
+    options: Exchange,
+    work: (signal: AbortSignal, stopDeadline: () => void) => Promise<T>,
+  ): Promise<T> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+    try {
+      return await work(signal, () => clearTimeout(timer));
+    } catch (error) {
+      if (error instanceof DockerApiError) throw error;
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (deadline.signal.aborted) throw timeoutError(this.endpoint, method, path);
+      throw unreachableError(this.endpoint, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends the request; an error status is read to the end and thrown as DockerApiError. */
+  private async send(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const { body, contentType } = encodeBody(options.body);
+    const response = await this.session.fetch(buildUrl(this.endpoint, path, options.query), {
+      method,
+      body,
+      signal,
+      // The daemon answers a path that cleans to another one (`x%2F..%2Finfo`) with a redirect
+      // to it: following that would let a crafted id reach a different endpoint.
+      redirect: 'manual',
+      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...options.headers },
+    });
+    // 304 is the daemon's "already so" (starting a running container): not an error.
+    if (response.ok || response.status === 304) return response;
+    throw apiError(response.status, await response.text(), response.statusText || `HTTP ${response.status}`);
+  }
+}
+
 export function buildUrl(endpoint: DockerEndpoint, path: string, query?: Record<string, QueryValue>): string {
-  const origin =
-    endpoint.kind === 'unix'
-      ? 'http://docker'
-      : `${endpoint.kind === 'tcp-tls' ? 'https' : 'http'}://${hostPort(endpoint)}`;
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined)
       search.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
   }
   const queryString = search.toString();
-  return `${origin}${path}${queryString ? `?${queryString}` : ''}`;
+  return `${originOf(endpoint)}${path}${queryString ? `?${queryString}` : ''}`;
 }
 
-export function encodeBody(body: unknown): { body?: RequestInit['body']; contentType?: string } {
+export function unreachableError(endpoint: DockerEndpoint, cause: unknown): DockerUnreachableError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const suffix = typeof code === 'string' && !reason.includes(code) ? ` (${code})` : '';
+  return new DockerUnreachableError(
+    `Cannot connect to Docker at ${describeEndpoint(endpoint)}: ${reason}${suffix}`,
+  );
+}
+
+export function timeoutError(endpoint: DockerEndpoint, method: string, path: string): DockerTimeoutError {
+  return new DockerTimeoutError(
+    `Docker at ${describeEndpoint(endpoint)} did not answer ${method} ${path} in time`,
+  );
+}
+
+/** The daemon's `{"message": ...}`, or the raw text when the answer is not the daemon's JSON. */
+export function apiError(status: number, text: string, fallback: string): DockerApiError {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === 'string') return new DockerApiError(status, parsed.message);
+  } catch {
+    // A proxy in front of the daemon, say: keep its text.
+  }
+  return new DockerApiError(status, text.trim() || fallback);
+}
+
+function encodeBody(body: unknown): { body?: RequestInit['body']; contentType?: string } {
   if (body === undefined) return {};
-  if (
-    body instanceof ReadableStream ||
-    body instanceof Uint8Array ||
-    body instanceof ArrayBuffer ||
-    body instanceof Blob
-  ) {
+  if (body instanceof ReadableStream || body instanceof Uint8Array || body instanceof Blob) {
     return { body: body as RequestInit['body'], contentType: 'application/x-tar' };
   }
   return { body: JSON.stringify(body), contentType: 'application/json' };
-}
-
-/**
- * Sends one request and hands the OK answer to `consume`. With `timeBody` the timeout covers
- * reading the body too (JSON answers); without it, only the wait for the headers (streams,
- * which then run until they end or the caller's signal aborts). Error answers are read and
- * thrown as DockerApiError.
- */
-export async function exchange<T>(
-  endpoint: DockerEndpoint,
-  method: string,
-  path: string,
-  options: RequestOptions & { timeoutMs: number; timeBody: boolean },
-  consume: (response: Response) => Promise<T>,
-): Promise<T> {
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
-  const { body, contentType } = encodeBody(options.body);
-  const what = `${method} ${path}`;
-  try {
-    const response = await fetch(buildUrl(endpoint, path, options.query), {
-      method,
-      body,
-      signal,
-      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...options.headers },
-      ...transportOptions(endpoint),
-    } as RequestInit);
-    if (!response.ok) throw await readApiError(response);
-    if (!options.timeBody) clearTimeout(timer);
-    return await consume(response);
-  } catch (error) {
-    if (error instanceof DockerApiError) throw error;
-    throw translateFailure(error, endpoint, timeout.signal, options.signal, what);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export function transportOptions(endpoint: DockerEndpoint): Record<string, unknown> {
-  if (endpoint.kind === 'unix') return { unix: endpoint.socketPath };
-  if (endpoint.kind === 'tcp-tls') {
-    return {
-      tls: { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key, rejectUnauthorized: true },
-    };
-  }
-  return {};
-}
-
-async function readApiError(response: Response): Promise<DockerApiError> {
-  const text = await response.text().catch(() => '');
-  let message = text.trim() || response.statusText || `HTTP ${response.status}`;
-  try {
-    const parsed = JSON.parse(text) as { message?: unknown };
-    if (typeof parsed.message === 'string') message = parsed.message;
-  } catch {
-    // Not JSON (a proxy in front of the daemon, say): keep the text.
-  }
-  return new DockerApiError(response.status, message);
-}
-
-export function translateFailure(
-  error: unknown,
-  endpoint: DockerEndpoint,
-  timeoutSignal: AbortSignal,
-  callerSignal: AbortSignal | undefined,
-  what: string,
-): Error {
-  if (callerSignal?.aborted)
-    return callerSignal.reason instanceof Error
-      ? callerSignal.reason
-      : new DOMException('aborted', 'AbortError');
-  if (timeoutSignal.aborted)
-    return new DockerTimeoutError(`Docker at ${describeEndpoint(endpoint)} did not answer ${what} in time`);
-  const reason = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string }).code;
-  return new DockerUnreachableError(
-    `Cannot connect to Docker at ${describeEndpoint(endpoint)}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}`,
-  );
 }

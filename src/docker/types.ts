@@ -11,6 +11,8 @@ export interface VersionAnswer {
 }
 
 export interface InfoAnswer {
+  ID: string;
+  DockerRootDir: string;
   Name: string;
   ServerVersion: string;
   OperatingSystem: string;
@@ -44,6 +46,14 @@ export interface ContainerInspect {
   [field: string]: unknown;
 }
 
+export interface ImageInspect {
+  Id: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Size: number;
+  [field: string]: unknown;
+}
+
 export interface ImageSummary {
   Id: string;
   RepoTags: string[] | null;
@@ -67,7 +77,7 @@ export interface NetworkSummary {
 }
 
 /** One line of pull or push progress. */
-export interface ProgressEvent {
+export interface PullProgress {
   status?: string;
   id?: string;
   progress?: string;
@@ -103,12 +113,4 @@ export interface ExecCreateOptions {
   Env?: string[];
   User?: string;
   WorkingDir?: string;
-}
-
-/** Credentials for a registry, as the daemon's X-Registry-Auth header wants them. */
-export interface RegistryAuth {
-  username?: string;
-  password?: string;
-  serveraddress?: string;
-  identitytoken?: string;
 }

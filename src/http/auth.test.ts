@@ -406,18 +406,18 @@ describe('policies', () => {
     expect((await admin.call('PUT', '/api/settings/security', { mfaRequired: 'all' })).body.mfaRequired).toBe(
       'all',
     );
-    const olivia = testApp.session();
-    await olivia.login(OPERATOR);
-    expect(await olivia.call('GET', '/api/environments')).toMatchObject({
+    const victor = testApp.session();
+    await victor.login(VIEWER);
+    expect(await victor.call('GET', '/api/environments')).toMatchObject({
       status: 403,
       body: { code: 'MFA_ENROLMENT_REQUIRED' },
     });
-    expect((await olivia.call('GET', '/api/auth/me')).status).toBe(200);
-    expect((await olivia.call('POST', '/api/auth/mfa/enrolment')).status).toBe(200);
+    expect((await victor.call('GET', '/api/auth/me')).status).toBe(200);
+    expect((await victor.call('POST', '/api/auth/mfa/enrolment')).status).toBe(200);
     // Admins are no exception: this one has no second factor either.
     expect((await admin.call('GET', '/api/settings/security')).status).toBe(403);
     await testApp.services.settings.setSecurity({ mfaRequired: 'off' });
-    expect((await olivia.call('GET', '/api/environments')).status).toBe(200);
+    expect((await victor.call('GET', '/api/environments')).status).toBe(200);
   });
 
   test('audit entries older than the retention are purged', async () => {
