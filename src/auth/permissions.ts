@@ -13,6 +13,7 @@ export const PERMISSIONS = {
   roles: ['read', 'manage'],
   settings: ['read', 'manage'],
   audit: ['read'],
+  system: ['read', 'prune'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResourceKind = keyof typeof PERMISSIONS;

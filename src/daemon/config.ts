@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_HELPER_IMAGE } from '../docker/volume-helper.ts';
 import type { LogLevel } from './logger.ts';
 import { LOG_LEVELS } from './logger.ts';
 
@@ -19,6 +20,8 @@ export interface Config {
   dockerSocket: string;
   /** false only with WINDFLOW_AUTH=off, for a trusted localhost-only set-up. */
   auth: boolean;
+  /** The image of the short-lived containers that browse volumes. */
+  helperImage: string;
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +60,12 @@ export const SETTINGS = [
     env: 'WINDFLOW_AUTH',
     help: 'on|off; off lets every caller in as admin (default on)',
   },
+  {
+    key: 'helperImage',
+    flag: 'helper-image',
+    env: 'WINDFLOW_HELPER_IMAGE',
+    help: `busybox image for the volume browser's helper containers (default ${DEFAULT_HELPER_IMAGE})`,
+  },
 ] as const satisfies readonly { key: keyof Config; flag: string; env: string; help: string }[];
 
 export interface ParsedCommandLine {
@@ -80,7 +89,7 @@ export function parseCommandLine(
     const fromFlag = flags[setting.flag];
     return typeof fromFlag === 'string' ? fromFlag : env[setting.env];
   };
-  const [host, port, dataDir, databaseUrl, logLevel, dockerSocket, auth] = SETTINGS.map(pick);
+  const [host, port, dataDir, databaseUrl, logLevel, dockerSocket, auth, helperImage] = SETTINGS.map(pick);
   return {
     command: parsed.positionals[0],
     help: flags.help === true,
@@ -92,6 +101,7 @@ export function parseCommandLine(
       logLevel: parseLogLevel(logLevel),
       dockerSocket: dockerSocket || DEFAULT_DOCKER_SOCKET,
       auth: parseAuth(auth),
+      helperImage: helperImage || DEFAULT_HELPER_IMAGE,
     },
   };
 }

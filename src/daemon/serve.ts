@@ -2,6 +2,7 @@
 // environment exist, and answer HTTP until told to stop.
 import type { Principal } from '../auth/principal.ts';
 import { DockerClient } from '../docker/client.ts';
+import { cleanupHelperContainers } from '../docker/volume-helper.ts';
 import { accessControl } from '../http/access.ts';
 import { createApp } from '../http/app.ts';
 import { HttpError } from '../http/errors.ts';
@@ -34,7 +35,7 @@ export async function startServer(
   uiAssets: UiAssets,
 ): Promise<RunningServer> {
   const store = await openStore(config, logger);
-  const services = createServices(store);
+  const services = createServices(store, { helperImage: config.helperImage });
   await services.roles.ensureBuiltinRoles();
   if (store.firstStart) await addLocalEnvironment(services.environments, config.dockerSocket, logger);
   if (!config.auth) {
@@ -43,6 +44,7 @@ export async function startServer(
     });
   }
 
+  void removeLeftoverHelpers(services, logger);
   const retention = scheduleAuditRetention(services.audit, services.settings, logger);
   const app = createApp({
     ...services,
@@ -60,6 +62,8 @@ export async function startServer(
     async stop() {
       retention.stop();
       await app.stop();
+      services.jobs.close();
+      await services.volumeHelpers.close();
       services.clients.closeAll();
       await services.audit.flush();
       await store.db.close();
@@ -78,6 +82,19 @@ export function accessFor(auth: boolean, { authenticator }: Pick<Services, 'auth
         ? new HttpError(401, 'SETUP_REQUIRED', 'Create the first admin account first')
         : new HttpError(401, 'UNAUTHENTICATED', 'Log in first'),
   });
+}
+
+/** Volume helper containers a previous run left behind (a crash, a kill -9) go at start-up. */
+async function removeLeftoverHelpers({ environments, clients }: Services, logger: Logger): Promise<void> {
+  for (const environment of await environments.list()) {
+    try {
+      const removed = await cleanupHelperContainers(await clients.clientFor(environment));
+      if (removed > 0)
+        logger.info('removed leftover volume helpers', { environment: environment.name, removed });
+    } catch (error) {
+      logger.debug('could not look for leftover volume helpers', { environment: environment.name, error });
+    }
+  }
 }
 
 async function addLocalEnvironment(environments: EnvironmentStore, socketPath: string, logger: Logger) {

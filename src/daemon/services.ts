@@ -1,11 +1,14 @@
 // Everything the HTTP layer and the jobs use, built once from the open store.
 import { Authenticator } from '../auth/authenticator.ts';
+import { VolumeHelpers } from '../docker/volume-helper.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
+import { JobRegistry } from '../jobs/job-registry.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
 import { EnvironmentStore } from '../store/environments.ts';
 import { RecoveryCodeStore } from '../store/recovery-codes.ts';
+import { RegistryStore } from '../store/registries.ts';
 import { RoleStore } from '../store/roles.ts';
 import { type SessionLifetimes, SessionStore } from '../store/sessions.ts';
 import { SettingsStore } from '../store/settings.ts';
@@ -14,9 +17,15 @@ import type { OpenStore } from './store.ts';
 
 export const SESSION_LIFETIMES: SessionLifetimes = { idleMs: 12 * 3_600_000, absoluteMs: 7 * 86_400_000 };
 
+export interface ServiceOptions {
+  sessionLifetimes?: SessionLifetimes;
+  /** The volume browser's helper image (default busybox). */
+  helperImage?: string;
+}
+
 export function createServices(
   { db, secrets }: Pick<OpenStore, 'db' | 'secrets'>,
-  sessionLifetimes = SESSION_LIFETIMES,
+  { sessionLifetimes = SESSION_LIFETIMES, helperImage }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
   const users = new UserStore(db);
@@ -37,6 +46,9 @@ export function createServices(
     audit: new AuditLog(db),
     authProviders: new AuthProviderStore(db, secrets),
     clients: new DockerClientPool(environments),
+    registries: new RegistryStore(db, secrets),
+    volumeHelpers: new VolumeHelpers({ image: helperImage }),
+    jobs: new JobRegistry(),
     settings,
     authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets, settings }),
   };

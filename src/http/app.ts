@@ -13,8 +13,11 @@ import { authProviderRoutes } from './routes/auth-providers.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { networkRoutes } from './routes/networks.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { systemRoutes } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
+import { volumeRoutes } from './routes/volumes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { uiRoutes } from './ui.ts';
 import type { UiAssets } from './ui-assets.ts';
@@ -55,6 +58,9 @@ export function createApp(deps: AppDeps) {
     .use(settingsRoutes(deps))
     .use(environmentRoutes(deps))
     .use(engineRoutes(deps))
+    .use(volumeRoutes(deps))
+    .use(networkRoutes(deps))
+    .use(systemRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
   for (const route of app.routes) accessByRoute.set(`${route.method} ${route.path}`, declaredAccess(route));

@@ -32,9 +32,10 @@ export async function startTestApp(): Promise<TestApp> {
     logLevel: 'error' as const,
     dockerSocket: testbed().dockerSocket,
     auth: true,
+    helperImage: testbed().images.busybox,
   };
   const store = await openStore(config, logger);
-  const services = createServices(store);
+  const services = createServices(store, { helperImage: config.helperImage });
   await services.roles.ensureBuiltinRoles();
   const app = createApp({
     ...services,

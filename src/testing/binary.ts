@@ -1,6 +1,7 @@
 // Starts the built dist/windflow on a free port, for end-to-end tests and benchmarks.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testbed } from './testbed.ts';
 
 export const BINARY = join(import.meta.dir, '..', '..', 'dist', 'windflow');
 
@@ -31,6 +32,8 @@ export async function startBinary(options: {
       options.dataDir,
       '--docker-socket',
       options.dockerSocket,
+      '--helper-image',
+      testbed().images.busybox,
     ],
     { env: { PATH: process.env.PATH ?? '', ...options.env }, stdout: 'inherit', stderr: 'pipe' },
   );

@@ -15,6 +15,30 @@ export const router = createRouter({
       meta: { title: 'Environments' },
     },
     {
+      path: '/volumes',
+      name: 'volumes',
+      component: () => import('./pages/VolumesPage.vue'),
+      meta: { title: 'Volumes' },
+    },
+    {
+      path: '/volumes/:name',
+      name: 'volume-browser',
+      component: () => import('./pages/VolumeBrowserPage.vue'),
+      meta: { title: 'Volume' },
+    },
+    {
+      path: '/networks',
+      name: 'networks',
+      component: () => import('./pages/NetworksPage.vue'),
+      meta: { title: 'Networks' },
+    },
+    {
+      path: '/system',
+      name: 'system',
+      component: () => import('./pages/SystemPage.vue'),
+      meta: { title: 'System' },
+    },
+    {
       path: '/profile',
       name: 'profile',
       component: () => import('./pages/ProfilePage.vue'),

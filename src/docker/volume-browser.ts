@@ -1,0 +1,628 @@
+// The volume browser: list, read, download, upload, create folders, rename, delete, export and
+// import, through a helper container that mounts the volume (see volume-helper.ts). Every path
+// is parsed by volume-paths.ts and then resolved in the helper with realpath, so that a symbolic
+// link can never lead an operation outside the volume.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HttpError } from '../http/errors.ts';
+import type { DockerClient } from './client.ts';
+import { execIn, type VolumeHelpers } from './volume-helper.ts';
+import {
+  assertValidName,
+  isInsideMount,
+  MOUNT_ROOT,
+  mountPath,
+  parseVolumePath,
+  printable,
+  relativePath,
+} from './volume-paths.ts';
+import { type TarEntry, TarFormatError, TarParser, tarStream } from './volume-tar.ts';
+
+export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface VolumeEntry {
+  name: string;
+  /** Relative to the volume's root. */
+  path: string;
+  type: EntryType;
+  size: number;
+  /** Permission bits in octal, e.g. "0644" (with setuid/setgid/sticky when set). */
+  mode: string;
+  uid: number;
+  gid: number;
+  /** ISO 8601. */
+  mtime: string;
+  /** Where a symbolic link points, as stored in the link. */
+  target?: string;
+}
+
+export interface DirectoryListing {
+  path: string;
+  entries: VolumeEntry[];
+}
+
+export interface UploadFile {
+  name: string;
+  size: number;
+  stream(): ReadableStream<Uint8Array>;
+}
+
+export interface Download {
+  filename: string;
+  contentType: string;
+  body: ReadableStream<Uint8Array>;
+}
+
+export const DEFAULT_TEXT_LIMIT = 1024 * 1024;
+
+// stat's fields for one entry: raw mode in hex, size, uid, gid, mtime in epoch seconds.
+const STAT_FORMAT = '%f %s %u %g %Y';
+const S_IFMT = 0o170000;
+const TYPE_BITS = new Map<number, EntryType>([
+  [0o100000, 'file'],
+  [0o040000, 'directory'],
+  [0o120000, 'symlink'],
+]);
+
+export class VolumeBrowser {
+  constructor(private readonly helpers: VolumeHelpers) {}
+
+  async list(client: DockerClient, volume: string, path: string): Promise<DirectoryListing> {
+    const segments = parseVolumePath(path);
+    return this.helpers.use(client, volume, async (helper) => {
+      const directory = await resolve(client, helper, segments);
+      // The folder itself comes first, so a missing folder or a file is told apart from an empty one.
+      const result = await execIn(client, helper, listingCommand(directory, 0));
+      if (result.exitCode !== 0 && result.stdout.length === 0) throw commandFailed(result.stderr, segments);
+      const [self, ...entries] = parseListing(result.stdout);
+      if (!self || self.path !== relativePath(directory)) throw notFound(segments);
+      if (self.type !== 'directory') throw notADirectory(segments);
+      return {
+        path: relativePath(directory),
+        entries: entries.sort(
+          (a, b) =>
+            Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name),
+        ),
+      };
+    });
+  }
+
+  /** A text file's content; binary files and files over `limit` bytes are refused. */
+  async readText(
+    client: DockerClient,
+    volume: string,
+    path: string,
+    limit = DEFAULT_TEXT_LIMIT,
+  ): Promise<{ path: string; size: number; content: string }> {
+    const segments = parseVolumePath(path);
+    return this.helpers.use(client, volume, async (helper) => {
+      const file = await resolve(client, helper, segments);
+      const { type, size } = await statOf(client, helper, file, segments);
+      if (type !== 'file')
+        throw new HttpError(400, 'NOT_A_FILE', `${describe(segments)} is not a regular file`);
+      if (size > limit) throw tooLarge(segments, size, limit);
+      const result = await execIn(client, helper, ['head', '-c', String(limit + 1), '--', file], {
+        maxStdoutBytes: limit,
+      });
+      if (result.exitCode !== 0) throw commandFailed(result.stderr, segments);
+      if (result.truncated) throw tooLarge(segments, result.stdout.length, limit);
+      return {
+        path: relativePath(file),
+        size: result.stdout.length,
+        content: decodeText(result.stdout, segments),
+      };
+    });
+  }
+
+  /** A file as its bytes, a folder as a tar (named after it, with its tree inside). */
+  async download(client: DockerClient, volume: string, path: string): Promise<Download> {
+    const segments = parseVolumePath(path);
+    const lease = await this.helpers.acquire(client, volume);
+    try {
+      const target = await resolve(client, lease.containerId, segments);
+      const { type } = await statOf(client, lease.containerId, target, segments);
+      const name = target === MOUNT_ROOT ? volume : (target.split('/').pop() ?? volume);
+      if (type === 'directory') {
+        const archive = await getArchive(
+          client,
+          lease.containerId,
+          target === MOUNT_ROOT ? `${MOUNT_ROOT}/.` : target,
+        );
+        return {
+          filename: `${name}.tar`,
+          contentType: 'application/x-tar',
+          body: whenDone(archive, lease.release),
+        };
+      }
+      if (type !== 'file')
+        throw new HttpError(400, 'NOT_A_FILE', `${describe(segments)} is not a file or folder`);
+      const archive = await getArchive(client, lease.containerId, target);
+      return {
+        filename: name,
+        contentType: 'application/octet-stream',
+        body: whenDone(firstFileOf(archive), lease.release),
+      };
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+  }
+
+  /** The whole volume as a tar whose entries are relative to its root ("./..."). */
+  async exportVolume(client: DockerClient, volume: string): Promise<Download> {
+    const lease = await this.helpers.acquire(client, volume);
+    try {
+      const archive = await getArchive(client, lease.containerId, `${MOUNT_ROOT}/.`);
+      return {
+        filename: `${volume}.tar`,
+        contentType: 'application/x-tar',
+        body: whenDone(archive, lease.release),
+      };
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Unpacks a tar at the volume's root with tar in the helper (the Engine's archive API refuses
+   * relative symbolic links that point above the root, which volumes may hold). The whole
+   * archive is checked first, into a temporary file: an entry that would land outside the
+   * volume refuses the import before anything is written.
+   */
+  async importVolume(
+    client: DockerClient,
+    volume: string,
+    archive: ReadableStream<Uint8Array>,
+  ): Promise<{ entries: number }> {
+    const spool = join(tmpdir(), `windflow-import-${crypto.randomUUID()}.tar`);
+    try {
+      return await this.helpers.use(client, volume, async (helper) => {
+        const entries = await checkAndSpool(archive, spool);
+        const unpacked = await execIn(
+          client,
+          helper,
+          ['tar', '-x', '-f', '-', '-C', MOUNT_ROOT, '--numeric-owner'],
+          { input: Bun.file(spool).stream() },
+        );
+        if (unpacked.exitCode !== 0) {
+          throw new HttpError(
+            400,
+            'ARCHIVE_INVALID',
+            `The archive could not be unpacked: ${unpacked.stderr}`,
+          );
+        }
+        return { entries };
+      });
+    } finally {
+      rmSync(spool, { force: true });
+    }
+  }
+
+  /** Puts files into a folder, owned like the folder; an existing file is replaced, a folder never. */
+  async upload(
+    client: DockerClient,
+    volume: string,
+    path: string,
+    files: readonly UploadFile[],
+  ): Promise<VolumeEntry[]> {
+    const segments = parseVolumePath(path);
+    if (files.length === 0) throw new HttpError(400, 'NO_FILES', 'Choose at least one file to upload');
+    const names = new Set<string>();
+    for (const file of files) {
+      assertValidName(file.name);
+      if (names.has(file.name))
+        throw new HttpError(400, 'NAME_INVALID', `${file.name} is in the upload twice`);
+      names.add(file.name);
+    }
+    return this.helpers.use(client, volume, async (helper) => {
+      const directory = await resolve(client, helper, segments);
+      const owner = await statOf(client, helper, directory, segments);
+      if (owner.type !== 'directory') throw notADirectory(segments);
+      const mtime = Math.floor(Date.now() / 1000);
+      const archive = tarStream(
+        files.map((file) => ({
+          name: file.name,
+          size: file.size,
+          mode: 0o644,
+          uid: owner.uid,
+          gid: owner.gid,
+          mtime,
+          body: () => file.stream(),
+        })),
+      );
+      await putArchive(client, helper, directory, archive);
+      const listed = await this.listIn(client, helper, directory);
+      return listed.filter((entry) => names.has(entry.name));
+    });
+  }
+
+  async createFolder(client: DockerClient, volume: string, path: string, name: string): Promise<VolumeEntry> {
+    const segments = parseVolumePath(path);
+    assertValidName(name);
+    return this.helpers.use(client, volume, async (helper) => {
+      const parent = await resolve(client, helper, segments);
+      const owner = await statOf(client, helper, parent, segments);
+      if (owner.type !== 'directory') throw notADirectory(segments);
+      const folder = `${parent}/${name}`;
+      const made = await execIn(client, helper, ['mkdir', '--', folder]);
+      if (made.exitCode !== 0) throw commandFailed(made.stderr, [...segments, name]);
+      const chowned = await execIn(client, helper, ['chown', `${owner.uid}:${owner.gid}`, '--', folder]);
+      if (chowned.exitCode !== 0) throw commandFailed(chowned.stderr, [...segments, name]);
+      return this.entryAt(client, helper, folder);
+    });
+  }
+
+  /** Renames in place (the same folder); never replaces what already has the new name. */
+  async rename(client: DockerClient, volume: string, path: string, newName: string): Promise<VolumeEntry> {
+    const segments = parseVolumePath(path);
+    assertValidName(newName);
+    const [parentSegments, name] = splitLast(segments);
+    return this.helpers.use(client, volume, async (helper) => {
+      const parent = await resolve(client, helper, parentSegments);
+      const source = `${parent}/${name}`;
+      const target = `${parent}/${newName}`;
+      await statOf(client, helper, source, segments);
+      if (await exists(client, helper, target)) {
+        throw new HttpError(
+          409,
+          'ALREADY_EXISTS',
+          `${describe([...parentSegments, newName])} already exists`,
+        );
+      }
+      const moved = await execIn(client, helper, ['mv', '-n', '--', source, target]);
+      if (moved.exitCode !== 0) throw commandFailed(moved.stderr, segments);
+      if (await exists(client, helper, source)) {
+        throw new HttpError(
+          409,
+          'ALREADY_EXISTS',
+          `${describe([...parentSegments, newName])} already exists`,
+        );
+      }
+      return this.entryAt(client, helper, target);
+    });
+  }
+
+  /** Deletes a file, a symbolic link (not what it points to) or a folder with everything in it. */
+  async remove(client: DockerClient, volume: string, path: string): Promise<void> {
+    const segments = parseVolumePath(path);
+    const [parentSegments, name] = splitLast(segments);
+    await this.helpers.use(client, volume, async (helper) => {
+      const parent = await resolve(client, helper, parentSegments);
+      const target = `${parent}/${name}`;
+      await statOf(client, helper, target, segments);
+      const removed = await execIn(client, helper, ['rm', '-rf', '--', target]);
+      if (removed.exitCode !== 0) throw commandFailed(removed.stderr, segments);
+    });
+  }
+
+  private async listIn(client: DockerClient, helper: string, directory: string): Promise<VolumeEntry[]> {
+    return parseListing((await execIn(client, helper, listingCommand(directory, 1))).stdout);
+  }
+
+  private async entryAt(client: DockerClient, helper: string, absolute: string): Promise<VolumeEntry> {
+    const result = await execIn(client, helper, ['stat', '-c', STAT_FORMAT, '--', absolute]);
+    const line = new TextDecoder().decode(result.stdout).trim();
+    if (result.exitCode !== 0 || !line)
+      throw commandFailed(result.stderr, parseVolumePath(relativePath(absolute)));
+    return toEntry(line, absolute);
+  }
+}
+
+/**
+ * realpath in the helper: symbolic links resolved, and the answer must stay inside the mount.
+ * A missing last component is allowed (realpath still answers), a missing parent is 404.
+ */
+async function resolve(client: DockerClient, helper: string, segments: readonly string[]): Promise<string> {
+  // realpath takes no "--", but the argument always starts with MOUNT_ROOT, never with "-".
+  const result = await execIn(client, helper, ['realpath', mountPath(segments)]);
+  if (result.exitCode !== 0) throw commandFailed(result.stderr, segments);
+  const resolved = new TextDecoder().decode(result.stdout).replace(/\n$/, '');
+  if (!isInsideMount(resolved)) {
+    throw new HttpError(
+      400,
+      'PATH_OUTSIDE_VOLUME',
+      `${describe(segments)} leads outside the volume through a symbolic link; Windflow does not follow it`,
+    );
+  }
+  return resolved;
+}
+
+async function statOf(
+  client: DockerClient,
+  helper: string,
+  absolute: string,
+  segments: readonly string[],
+): Promise<{ type: EntryType; size: number; uid: number; gid: number }> {
+  const result = await execIn(client, helper, ['stat', '-c', STAT_FORMAT, '--', absolute]);
+  const line = new TextDecoder().decode(result.stdout).trim();
+  if (result.exitCode !== 0 || !line) throw commandFailed(result.stderr, segments);
+  return toEntry(line, absolute);
+}
+
+async function exists(client: DockerClient, helper: string, absolute: string): Promise<boolean> {
+  return (await execIn(client, helper, ['stat', '-c', '%f', '--', absolute])).exitCode === 0;
+}
+
+function splitLast(segments: readonly string[]): [string[], string] {
+  const name = segments.at(-1);
+  if (name === undefined) {
+    throw new HttpError(400, 'PATH_IS_ROOT', "The volume's root cannot be renamed or deleted");
+  }
+  return [segments.slice(0, -1), name];
+}
+
+/**
+ * find over one folder's entries (and the folder itself with minDepth 0), printing for each
+ * `STAT_FORMAT\n<path>\0` and, for a symbolic link, then `<target><path>\0`. Names may hold any
+ * byte but NUL, so NUL is the only safe separator; the path repeated after the target tells
+ * where the target ends.
+ */
+function listingCommand(directory: string, minDepth: 0 | 1): string[] {
+  return [
+    'find',
+    directory,
+    '-mindepth',
+    String(minDepth),
+    '-maxdepth',
+    '1',
+    '-exec',
+    'stat',
+    '-c',
+    STAT_FORMAT,
+    '--',
+    '{}',
+    ';',
+    '-print0',
+    '-type',
+    'l',
+    '(',
+    '-exec',
+    'readlink',
+    '-n',
+    '--',
+    '{}',
+    ';',
+    '-print0',
+    '-o',
+    '-print0',
+    ')',
+  ];
+}
+
+function parseListing(output: Uint8Array): VolumeEntry[] {
+  const chunks = new TextDecoder().decode(output).split('\0');
+  const entries: VolumeEntry[] = [];
+  for (let index = 0; index < chunks.length - 1; index++) {
+    const chunk = chunks[index] ?? '';
+    const newline = chunk.indexOf('\n');
+    const path = chunk.slice(newline + 1);
+    const entry = toEntry(chunk.slice(0, newline), path);
+    if (entry.type === 'symlink') {
+      const next = chunks[index + 1] ?? '';
+      if (next.endsWith(path)) {
+        entry.target = next.slice(0, next.length - path.length);
+        index += 1;
+      }
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+function toEntry(fields: string, absolute: string): VolumeEntry {
+  const [modeHex = '0', size = '0', uid = '0', gid = '0', mtime = '0'] = fields.split(' ');
+  const rawMode = Number.parseInt(modeHex, 16);
+  return {
+    name: absolute.split('/').pop() ?? '',
+    path: relativePath(absolute),
+    type: TYPE_BITS.get(rawMode & S_IFMT) ?? 'other',
+    size: Number(size),
+    mode: (rawMode & 0o7777).toString(8).padStart(4, '0'),
+    uid: Number(uid),
+    gid: Number(gid),
+    mtime: new Date(Number(mtime) * 1000).toISOString(),
+  };
+}
+
+function decodeText(bytes: Uint8Array, segments: readonly string[]): string {
+  const binary = new HttpError(
+    415,
+    'BINARY_FILE',
+    `${describe(segments)} is not text (it holds binary data); download it instead`,
+  );
+  if (bytes.includes(0)) throw binary;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw binary;
+  }
+}
+
+async function getArchive(
+  client: DockerClient,
+  helper: string,
+  path: string,
+): Promise<ReadableStream<Uint8Array>> {
+  return client.stream('GET', `/containers/${helper}/archive`, { query: { path } });
+}
+
+async function putArchive(
+  client: DockerClient,
+  helper: string,
+  path: string,
+  archive: ReadableStream<Uint8Array>,
+): Promise<void> {
+  await client.request('PUT', `/containers/${helper}/archive`, {
+    query: { path, noOverwriteDirNonDir: true },
+    body: archive,
+    timeoutMs: 30 * 60_000,
+  });
+}
+
+/** The data of the first regular file in a tar stream. */
+function firstFileOf(archive: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = archive.getReader();
+  let done = false;
+  let pending: Uint8Array[] = [];
+  let inFile = false;
+  const parser = new TarParser({
+    onEntry: (entry) => {
+      inFile = !done && entry.type === 'file';
+    },
+    onData: (bytes) => {
+      if (inFile) pending.push(bytes.slice());
+    },
+    onEntryEnd: () => {
+      if (inFile) done = true;
+      inFile = false;
+    },
+  });
+  return new ReadableStream({
+    async pull(controller) {
+      while (pending.length === 0 && !done) {
+        const { value, done: ended } = await reader.read();
+        if (ended) {
+          parser.end();
+          done = true;
+          break;
+        }
+        parser.push(value);
+      }
+      for (const bytes of pending) controller.enqueue(bytes);
+      pending = [];
+      if (done) {
+        controller.close();
+        await reader.cancel().catch(() => undefined);
+      }
+    },
+    async cancel() {
+      await reader.cancel().catch(() => undefined);
+    },
+  });
+}
+
+/** Passes a stream through and calls `onDone` once when it ends, fails or is cancelled. */
+function whenDone(
+  stream: ReadableStream<Uint8Array>,
+  onDone: () => Promise<void>,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let finished = false;
+  const finish = async () => {
+    if (finished) return;
+    finished = true;
+    await onDone();
+  };
+  return new ReadableStream({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        if (done) {
+          controller.close();
+          await finish();
+        } else controller.enqueue(value);
+      } catch (error) {
+        controller.error(error);
+        await finish();
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason).catch(() => undefined);
+      await finish();
+    },
+  });
+}
+
+/** Writes the upload to `spool` while checking every entry's name; returns the entry count. */
+async function checkAndSpool(archive: ReadableStream<Uint8Array>, spool: string): Promise<number> {
+  let entries = 0;
+  const symlinks = new Set<string>();
+  const parser = new TarParser({
+    onEntry: (entry) => {
+      assertInsideArchive(entry, symlinks);
+      if (entry.type === 'symlink') symlinks.add(normalizeEntryName(entry.name));
+      entries += 1;
+    },
+  });
+  const writer = Bun.file(spool).writer();
+  try {
+    for await (const chunk of archive) {
+      parser.push(chunk);
+      writer.write(chunk);
+    }
+    parser.end();
+  } catch (error) {
+    if (error instanceof TarFormatError) throw new HttpError(400, 'ARCHIVE_INVALID', error.message);
+    throw error;
+  } finally {
+    await writer.end();
+  }
+  if (entries === 0) throw new HttpError(400, 'ARCHIVE_INVALID', 'The archive is empty');
+  return entries;
+}
+
+/**
+ * Entries must stay below the root: no absolute names, no "..", and no path through a symbolic
+ * link the archive made earlier (tar would follow it wherever it points).
+ */
+function assertInsideArchive(entry: TarEntry, symlinks: ReadonlySet<string>): void {
+  const refuse = (what: string, name: string, why: string) =>
+    new HttpError(400, 'ARCHIVE_UNSAFE', `The archive has ${what} "${printable(name)}" that ${why}`);
+  const check = (what: string, name: string) => {
+    if (name.startsWith('/') || name.split('/').includes('..')) {
+      throw refuse(what, name, 'leads outside the volume');
+    }
+    const segments = normalizeEntryName(name).split('/');
+    for (let depth = 1; depth < segments.length; depth++) {
+      if (symlinks.has(segments.slice(0, depth).join('/'))) {
+        throw refuse(what, name, 'goes through a symbolic link in the archive');
+      }
+    }
+  };
+  check('an entry', entry.name);
+  if (entry.type === 'hardlink') check('a hard link to', entry.linkName);
+}
+
+function normalizeEntryName(name: string): string {
+  return name
+    .split('/')
+    .filter((segment) => segment !== '' && segment !== '.')
+    .join('/');
+}
+
+function commandFailed(stderr: string, segments: readonly string[]): HttpError {
+  if (/No such file or directory/i.test(stderr)) return notFound(segments);
+  if (/Not a directory/i.test(stderr)) return notADirectory(segments);
+  if (/File exists/i.test(stderr))
+    return new HttpError(409, 'ALREADY_EXISTS', `${describe(segments)} already exists`);
+  if (/Permission denied|Read-only file system/i.test(stderr)) {
+    return new HttpError(403, 'VOLUME_PERMISSION_DENIED', `${describe(segments)}: ${stderr}`);
+  }
+  return new HttpError(
+    500,
+    'VOLUME_COMMAND_FAILED',
+    `${describe(segments)}: ${stderr || 'the helper command failed'}`,
+  );
+}
+
+function notFound(segments: readonly string[]): HttpError {
+  return new HttpError(404, 'PATH_NOT_FOUND', `${describe(segments)} does not exist`);
+}
+
+function notADirectory(segments: readonly string[]): HttpError {
+  return new HttpError(400, 'NOT_A_DIRECTORY', `${describe(segments)} is not a folder`);
+}
+
+function tooLarge(segments: readonly string[], size: number, limit: number): HttpError {
+  return new HttpError(
+    413,
+    'FILE_TOO_LARGE',
+    `${describe(segments)} is ${size} bytes; files over ${limit} bytes are not shown, download it instead`,
+  );
+}
+
+function describe(segments: readonly string[]): string {
+  return segments.length === 0 ? "The volume's root" : `"${printable(segments.join('/'))}"`;
+}

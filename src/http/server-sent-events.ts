@@ -1,0 +1,64 @@
+// Server-Sent Events: the one way Windflow streams live data (engine events, job progress,
+// logs, stats) to the browser over plain HTTP.
+
+const KEEP_ALIVE_MS = 20_000;
+
+/** One message: `data` is sent as JSON; `id` lets a reconnecting client resume. */
+export interface ServerSentEvent {
+  id?: string;
+  event?: string;
+  data: unknown;
+}
+
+/**
+ * A stream of messages from a source: a comment when connected, one message per item, a
+ * keep-alive comment now and then, and an `error` event if the source fails. When the client
+ * goes away the stream is cancelled and the source's signal aborts.
+ */
+export function serverSentEvents(
+  open: (signal: AbortSignal) => AsyncIterable<ServerSentEvent>,
+  keepAliveMs = KEEP_ALIVE_MS,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const abort = new AbortController();
+  let keepAlive: Timer | undefined;
+  return new ReadableStream({
+    start(controller) {
+      const send = (text: string) => {
+        if (!abort.signal.aborted) controller.enqueue(encoder.encode(text));
+      };
+      send(': connected\n\n');
+      keepAlive = setInterval(() => send(': keep-alive\n\n'), keepAliveMs);
+      void (async () => {
+        try {
+          for await (const message of open(abort.signal)) send(formatMessage(message));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          send(formatMessage({ event: 'error', data: { message } }));
+        } finally {
+          clearInterval(keepAlive);
+          if (!abort.signal.aborted) controller.close();
+        }
+      })();
+    },
+    cancel() {
+      clearInterval(keepAlive);
+      abort.abort();
+    },
+  });
+}
+
+/** The HTTP answer carrying a stream of server-sent events, unbuffered by proxies. */
+export function eventStreamResponse(open: (signal: AbortSignal) => AsyncIterable<ServerSentEvent>): Response {
+  return new Response(serverSentEvents(open), {
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    },
+  });
+}
+
+function formatMessage({ id, event, data }: ServerSentEvent): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
+}

@@ -1,0 +1,130 @@
+// Saved container registries. The password or token is sealed with the secret box; reads say
+// only whether one is set.
+import type { Database } from './database.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export interface Registry {
+  id: number;
+  name: string;
+  /** http(s)://host[:port], the registry's v2 API root without /v2. */
+  url: string;
+  username: string | null;
+  hasPassword: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RegistryInput {
+  name: string;
+  url: string;
+  /** On update: undefined keeps the stored one, '' clears it. */
+  username?: string;
+  /** On update: undefined keeps the stored one, '' clears it. */
+  password?: string;
+}
+
+export interface RegistryCredentials {
+  username?: string;
+  password?: string;
+}
+
+export class RegistryNameTakenError extends Error {
+  constructor(name: string) {
+    super(`A registry named "${name}" already exists`);
+  }
+}
+
+interface RegistryRow {
+  id: number;
+  name: string;
+  url: string;
+  username: string | null;
+  password: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export class RegistryStore {
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox,
+  ) {}
+
+  async list(): Promise<Registry[]> {
+    return (await this.db.all<RegistryRow>('SELECT * FROM registries ORDER BY name')).map(toRegistry);
+  }
+
+  async get(id: number): Promise<Registry | undefined> {
+    const row = await this.db.get<RegistryRow>('SELECT * FROM registries WHERE id = ?', [id]);
+    return row && toRegistry(row);
+  }
+
+  /** The opened credentials, for registry calls only: never send them to a client. */
+  async credentials(id: number): Promise<RegistryCredentials | undefined> {
+    const row = await this.db.get<RegistryRow>('SELECT * FROM registries WHERE id = ?', [id]);
+    if (!row) return undefined;
+    return {
+      username: row.username ?? undefined,
+      password: row.password ? this.box.decrypt(row.password) : undefined,
+    };
+  }
+
+  create(input: RegistryInput): Promise<Registry> {
+    return this.db.transaction(async (tx) => {
+      await assertNameFree(tx, input.name);
+      const now = new Date().toISOString();
+      const row = await tx.get<RegistryRow>(
+        `INSERT INTO registries (name, url, username, password, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+        [input.name, input.url, input.username || null, this.seal(input.password), now, now],
+      );
+      return toRegistry(row as RegistryRow);
+    });
+  }
+
+  update(id: number, patch: Partial<RegistryInput>): Promise<Registry | undefined> {
+    return this.db.transaction(async (tx) => {
+      const current = await tx.get<RegistryRow>('SELECT * FROM registries WHERE id = ?', [id]);
+      if (!current) return undefined;
+      if (patch.name !== undefined && patch.name !== current.name) await assertNameFree(tx, patch.name);
+      const row = await tx.get<RegistryRow>(
+        `UPDATE registries SET name = ?, url = ?, username = ?, password = ?, updated_at = ?
+         WHERE id = ? RETURNING *`,
+        [
+          patch.name ?? current.name,
+          patch.url ?? current.url,
+          patch.username === undefined ? current.username : patch.username || null,
+          patch.password === undefined ? current.password : this.seal(patch.password),
+          new Date().toISOString(),
+          id,
+        ],
+      );
+      return toRegistry(row as RegistryRow);
+    });
+  }
+
+  async remove(id: number): Promise<boolean> {
+    return (await this.db.run('DELETE FROM registries WHERE id = ?', [id])).changes > 0;
+  }
+
+  private seal(value: string | undefined): string | null {
+    return value ? this.box.encrypt(value) : null;
+  }
+}
+
+async function assertNameFree(db: Database, name: string): Promise<void> {
+  if (await db.get('SELECT id FROM registries WHERE name = ?', [name]))
+    throw new RegistryNameTakenError(name);
+}
+
+function toRegistry(row: RegistryRow): Registry {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    url: row.url,
+    username: row.username,
+    hasPassword: Boolean(row.password),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

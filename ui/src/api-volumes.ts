@@ -1,0 +1,112 @@
+// Volumes and the files inside them.
+import { ApiError, call } from './api';
+
+export interface ContainerRef {
+  id: string;
+  name: string;
+  state: string;
+}
+
+export interface Volume {
+  name: string;
+  driver: string;
+  mountpoint: string;
+  scope: string;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  createdAt: string | null;
+  size: number | null;
+  usedBy: ContainerRef[];
+}
+
+export interface VolumeInput {
+  name?: string;
+  driver?: string;
+  driverOptions?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface VolumeEntry {
+  name: string;
+  path: string;
+  type: EntryType;
+  size: number;
+  mode: string;
+  uid: number;
+  gid: number;
+  mtime: string;
+  target?: string;
+}
+
+const base = (environmentId: number) => `/api/environments/${environmentId}/volumes`;
+const volumePath = (environmentId: number, volume: string) =>
+  `${base(environmentId)}/${encodeURIComponent(volume)}`;
+const query = (path: string) => `path=${encodeURIComponent(path)}`;
+
+/** For bodies `call` does not send (files, archives): the same CSRF header and error shape. */
+async function send<T>(method: string, path: string, body: FormData | Blob): Promise<T> {
+  const csrf = document.cookie
+    .split('; ')
+    .find((part) => part.startsWith('windflow_csrf='))
+    ?.slice('windflow_csrf='.length);
+  const headers: Record<string, string> = { 'x-csrf-token': decodeURIComponent(csrf ?? '') };
+  if (body instanceof Blob) headers['content-type'] = 'application/x-tar';
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Windflow did not answer: check that it is running');
+  }
+  const payload = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+  if (!response.ok) {
+    throw new ApiError(
+      response.status,
+      payload.code ?? 'UNKNOWN',
+      payload.message ?? `HTTP ${response.status}`,
+    );
+  }
+  return payload as T;
+}
+
+export const volumesApi = {
+  list: (environmentId: number) => call<Volume[]>('GET', base(environmentId)),
+  create: (environmentId: number, input: VolumeInput) => call<Volume>('POST', base(environmentId), input),
+  remove: (environmentId: number, volume: string) => call<void>('DELETE', volumePath(environmentId, volume)),
+  prune: (environmentId: number) =>
+    call<{ deleted: string[]; spaceReclaimed: number }>('POST', `${base(environmentId)}/prune`, {}),
+
+  browse: (environmentId: number, volume: string, path: string) =>
+    call<{ path: string; entries: VolumeEntry[] }>(
+      'GET',
+      `${volumePath(environmentId, volume)}/browse?${query(path)}`,
+    ),
+  readText: (environmentId: number, volume: string, path: string) =>
+    call<{ path: string; size: number; content: string }>(
+      'GET',
+      `${volumePath(environmentId, volume)}/browse/text?${query(path)}`,
+    ),
+  createFolder: (environmentId: number, volume: string, path: string, name: string) =>
+    call<VolumeEntry>('POST', `${volumePath(environmentId, volume)}/browse/folder`, { path, name }),
+  rename: (environmentId: number, volume: string, path: string, newName: string) =>
+    call<VolumeEntry>('POST', `${volumePath(environmentId, volume)}/browse/rename`, { path, newName }),
+  removeEntry: (environmentId: number, volume: string, path: string) =>
+    call<void>('DELETE', `${volumePath(environmentId, volume)}/browse?${query(path)}`),
+  upload: (environmentId: number, volume: string, path: string, files: File[]) => {
+    const form = new FormData();
+    for (const file of files) form.append('files', file);
+    return send<VolumeEntry[]>(
+      'POST',
+      `${volumePath(environmentId, volume)}/browse/upload?${query(path)}`,
+      form,
+    );
+  },
+  importArchive: (environmentId: number, volume: string, archive: File) =>
+    send<{ entries: number }>('POST', `${volumePath(environmentId, volume)}/import`, archive),
+
+  /** Links the browser follows itself (downloads stream straight to disk). */
+  downloadUrl: (environmentId: number, volume: string, path: string) =>
+    `${volumePath(environmentId, volume)}/browse/download?${query(path)}`,
+  exportUrl: (environmentId: number, volume: string) => `${volumePath(environmentId, volume)}/export`,
+};
