@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type RunningBinary, startBinary } from '../../src/testing/binary.ts';
+import { launchChromium } from '../../src/testing/browser.ts';
 import { ApiSession, logInPage } from '../../src/testing/session.ts';
 import { testbed } from '../../src/testing/testbed.ts';
 
@@ -19,18 +20,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'windflow-account-'));
   server = await startBinary({ dataDir, dockerSocket: testbed().dockerSocket });
   await ApiSession.forServer(server.url).setUpAdmin();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await logInPage(page, server.url);
 });

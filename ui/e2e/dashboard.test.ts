@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DockerClient } from '../../src/docker/client.ts';
 import { type RunningBinary, startBinary } from '../../src/testing/binary.ts';
+import { launchChromium } from '../../src/testing/browser.ts';
 import { ApiSession, logInPage, TEST_ADMIN_CREDENTIALS } from '../../src/testing/session.ts';
 import { testbed } from '../../src/testing/testbed.ts';
 
@@ -28,18 +29,7 @@ beforeAll(async () => {
     })
   ).Id;
   server = await startBinary({ dataDir, dockerSocket: bed.dockerSocket });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

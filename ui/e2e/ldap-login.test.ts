@@ -4,8 +4,9 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type RunningBinary, startBinary } from '../../src/testing/binary.ts';
+import { launchChromium } from '../../src/testing/browser.ts';
 import { ApiSession, logInPage } from '../../src/testing/session.ts';
 import { testbed } from '../../src/testing/testbed.ts';
 
@@ -18,18 +19,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'windflow-ldap-'));
   server = await startBinary({ dataDir, dockerSocket });
   await ApiSession.forServer(server.url).setUpAdmin();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

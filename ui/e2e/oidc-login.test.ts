@@ -4,8 +4,9 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type RunningBinary, startBinary } from '../../src/testing/binary.ts';
+import { launchChromium } from '../../src/testing/browser.ts';
 import {
   startTestOidcProvider,
   type TestOidcProvider,
@@ -45,18 +46,7 @@ beforeAll(async () => {
     groupRoles: { ops: 'operator' },
   });
   expect(created.status).toBe(201);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
