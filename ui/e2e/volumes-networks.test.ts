@@ -42,8 +42,12 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await docker.removeContainer(containerName, { force: true }).catch(() => {});
-  await docker.request('DELETE', `/networks/${networkName}`).catch(() => {});
-  await docker.request('DELETE', `/volumes/${volumeName}`).catch(() => {});
+  for (const name of [networkName, `${networkName}-outside`]) {
+    await docker.request('DELETE', `/networks/${name}`).catch(() => {});
+  }
+  for (const name of [volumeName, `${volumeName}-outside`]) {
+    await docker.request('DELETE', `/volumes/${name}`).catch(() => {});
+  }
   docker.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -108,6 +112,22 @@ test('create a network with a subnet and connect a container with an alias and a
   ).NetworkSettings.Networks[networkName];
   expect(endpoint?.IPAddress).toBe('172.31.240.50');
   expect(endpoint?.Aliases).toContain('db');
+});
+
+test('networks and volumes made elsewhere show up without a reload', async () => {
+  await page.getByRole('link', { name: 'Networks' }).click();
+  await page.getByTestId('network-list').waitFor();
+  await docker.request('POST', '/networks/create', {
+    body: { Name: `${networkName}-outside`, Labels: { 'windflow.test': '1' } },
+  });
+  await page.locator(`[data-network="${networkName}-outside"]`).waitFor();
+
+  await page.getByRole('link', { name: 'Volumes' }).click();
+  await page.getByTestId('volume-list').waitFor();
+  await docker.request('POST', '/volumes/create', {
+    body: { Name: `${volumeName}-outside`, Labels: { 'windflow.test': '1' } },
+  });
+  await page.locator(`[data-volume="${volumeName}-outside"]`).waitFor();
 });
 
 test('the System page shows disk usage and follows engine events live', async () => {
