@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against real parts: sets up the test bed (Docker daemons, registry,
-# PostgreSQL, test images), builds the binary the end-to-end tests start, then `bun test`.
+# PostgreSQL, test images), checks types (templates included) and lint, builds the binary the
+# end-to-end tests start, then `bun test`.
 # Extra arguments go to `bun test` (e.g. a path filter).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,6 +12,8 @@ if ! command -v bun >/dev/null; then
 fi
 bun install --frozen-lockfile --silent
 bash scripts/testbed.sh
+bun run --silent typecheck
+bun run --silent lint
 bun run --silent build
 
 report=$(mktemp -d)/junit.xml
