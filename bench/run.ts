@@ -9,6 +9,7 @@ import { DockerClient } from '../src/docker/client.ts';
 import { startBinary } from '../src/testing/binary.ts';
 import { ApiSession } from '../src/testing/session.ts';
 import { testbed } from '../src/testing/testbed.ts';
+import { ms, percentile, summary, timeRounds } from './measure.ts';
 
 const CONTAINERS = Number(process.env.WINDFLOW_BENCH_CONTAINERS ?? 200);
 const ROUNDS = 100;
@@ -28,21 +29,6 @@ async function removeBenchContainers(): Promise<void> {
   const existing = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
   await Promise.all(existing.map((container) => docker.removeContainer(container.Id, { force: true })));
 }
-
-async function timeRounds(fetchOnce: () => Promise<unknown>): Promise<number[]> {
-  for (let warmup = 0; warmup < 5; warmup++) await fetchOnce();
-  const samples: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const started = performance.now();
-    await fetchOnce();
-    samples.push(performance.now() - started);
-  }
-  return samples.sort((a, b) => a - b);
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 async function fetchJson(url: string, init?: RequestInit & { unix?: string }): Promise<unknown[]> {
   const response = await fetch(url, init);
@@ -64,14 +50,14 @@ try {
   console.log(`containers listed: ${listed.length} (${CONTAINERS} made for the benchmark)`);
   const rssAtStart = server.residentKiB();
 
-  const direct = await timeRounds(() =>
+  const direct = await timeRounds(ROUNDS, () =>
     fetchJson(`http://docker/v${docker.apiVersion}/containers/json?all=1`, { unix: dockerSocket }),
   );
-  const through = await timeRounds(listThroughWindflow);
+  const through = await timeRounds(ROUNDS, listThroughWindflow);
   const directMedian = percentile(direct, 0.5);
   const throughMedian = percentile(through, 0.5);
-  console.log(`daemon directly:   median ${ms(directMedian)}, p95 ${ms(percentile(direct, 0.95))}`);
-  console.log(`through Windflow:  median ${ms(throughMedian)}, p95 ${ms(percentile(through, 0.95))}`);
+  console.log(`daemon directly:   ${summary(direct)}`);
+  console.log(`through Windflow:  ${summary(through)}`);
   console.log(`ratio (median):    ${(throughMedian / directMedian).toFixed(2)}x`);
   console.log(`Windflow's own time (median difference): ${ms(throughMedian - directMedian)}`);
 

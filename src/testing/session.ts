@@ -51,25 +51,44 @@ export class ApiSession {
     return this.cookies.get('windflow_csrf');
   }
 
+  /** A JSON request; the answer is read whole. */
   async call(
     method: string,
     path: string,
     body?: unknown,
     extraHeaders: Record<string, string> = {},
   ): Promise<JsonAnswer> {
+    const headers =
+      body === undefined ? extraHeaders : { 'content-type': 'application/json', ...extraHeaders };
+    const response = await this.request(
+      method,
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      headers,
+    );
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed, text, headers: response.headers };
+  }
+
+  /** Any request as this session (cookie, CSRF token, bearer); the caller reads the answer. */
+  async request(
+    method: string,
+    path: string,
+    body?: RequestInit['body'],
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...extraHeaders };
-    if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.cookies.size > 0)
       headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     if (this.csrfToken && !('x-csrf-token' in headers)) headers['x-csrf-token'] = this.csrfToken;
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
-    const response = await this.send(
-      new Request(`${this.base}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
+    const response = await this.send(new Request(`${this.base}${path}`, { method, headers, body }));
     for (const cookie of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = cookie.split(';');
       const [name = '', ...value] = pair.split('=');
@@ -79,14 +98,7 @@ export class ApiSession {
       if (expired || value.join('=') === '') this.cookies.delete(name.trim());
       else this.cookies.set(name.trim(), value.join('='));
     }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, body: parsed, text, headers: response.headers };
+    return response;
   }
 }
 
