@@ -1,6 +1,7 @@
 // A client for one Docker daemon over Engine API v1.41+. It negotiates the API version once,
 // keeps its connections alive, puts a deadline on every call and a cancel on every stream.
 import { chooseApiVersion } from './api-version.ts';
+import type { StatsSample } from './container-stats.ts';
 import { type DockerEndpoint, describeEndpoint } from './endpoint.ts';
 import { DockerApiError } from './errors.ts';
 import { type HijackedConnection, hijack } from './hijack.ts';
@@ -234,6 +235,41 @@ export class DockerClient {
       signal: options.signal,
     });
     yield* cancelOnExit(body, Config.Tty ? rawStream : demuxDockerStream);
+  }
+
+  /** Live resource samples, one about every second, until the signal aborts. */
+  async *containerStats(id: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<StatsSample> {
+    const body = await this.stream('GET', `/containers/${encodeURIComponent(id)}/stats`, {
+      query: { stream: true },
+      signal: options.signal,
+    });
+    yield* cancelOnExit(body, jsonLines<StatsSample>);
+  }
+
+  /** The processes, with the columns `ps` gives (the daemon chooses them). */
+  topContainer(
+    id: string,
+    call: CallOptions = {},
+  ): Promise<{ Titles: string[]; Processes: string[][] | null }> {
+    return this.request('GET', `/containers/${encodeURIComponent(id)}/top`, call);
+  }
+
+  /** A path from the container's filesystem as a tar stream; the caller reads or cancels it. */
+  getArchive(id: string, path: string, call: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    return this.stream('GET', `/containers/${encodeURIComponent(id)}/archive`, { ...call, query: { path } });
+  }
+
+  /** Unpacks a tar into the folder `path` of the container. */
+  async putArchive(
+    id: string,
+    path: string,
+    archive: ReadableStream<Uint8Array> | Uint8Array,
+  ): Promise<void> {
+    await this.request('PUT', `/containers/${encodeURIComponent(id)}/archive`, {
+      query: { path, noOverwriteDirNonDir: true },
+      body: archive,
+      timeoutMs: 30 * 60_000,
+    });
   }
 
   // --- exec

@@ -124,8 +124,7 @@ export class VolumeBrowser {
       const { type } = await statOf(client, lease.containerId, target, segments);
       const name = target === MOUNT_ROOT ? volume : (target.split('/').pop() ?? volume);
       if (type === 'directory') {
-        const archive = await getArchive(
-          client,
+        const archive = await client.getArchive(
           lease.containerId,
           target === MOUNT_ROOT ? `${MOUNT_ROOT}/.` : target,
         );
@@ -137,7 +136,7 @@ export class VolumeBrowser {
       }
       if (type !== 'file')
         throw new HttpError(400, 'NOT_A_FILE', `${describe(segments)} is not a file or folder`);
-      const archive = await getArchive(client, lease.containerId, target);
+      const archive = await client.getArchive(lease.containerId, target);
       return {
         filename: name,
         contentType: 'application/octet-stream',
@@ -153,7 +152,7 @@ export class VolumeBrowser {
   async exportVolume(client: DockerClient, volume: string): Promise<Download> {
     const lease = await this.helpers.acquire(client, volume);
     try {
-      const archive = await getArchive(client, lease.containerId, `${MOUNT_ROOT}/.`);
+      const archive = await client.getArchive(lease.containerId, `${MOUNT_ROOT}/.`);
       return {
         filename: `${volume}.tar`,
         contentType: 'application/x-tar',
@@ -232,7 +231,7 @@ export class VolumeBrowser {
           body: () => file.stream(),
         })),
       );
-      await putArchive(client, helper, directory, archive);
+      await client.putArchive(helper, directory, archive);
       const listed = await this.listIn(client, helper, directory);
       return listed.filter((entry) => names.has(entry.name));
     });
@@ -438,27 +437,6 @@ function decodeText(bytes: Uint8Array, segments: readonly string[]): string {
   } catch {
     throw binary;
   }
-}
-
-async function getArchive(
-  client: DockerClient,
-  helper: string,
-  path: string,
-): Promise<ReadableStream<Uint8Array>> {
-  return client.stream('GET', `/containers/${helper}/archive`, { query: { path } });
-}
-
-async function putArchive(
-  client: DockerClient,
-  helper: string,
-  path: string,
-  archive: ReadableStream<Uint8Array>,
-): Promise<void> {
-  await client.request('PUT', `/containers/${helper}/archive`, {
-    query: { path, noOverwriteDirNonDir: true },
-    body: archive,
-    timeoutMs: 30 * 60_000,
-  });
 }
 
 /** The data of the first regular file in a tar stream. */

@@ -1,6 +1,7 @@
 // Just enough tar for the volume browser: a streaming writer for uploads (ustar headers, with a
 // PAX record for long or non-ASCII names) and a push parser that reads the entries of what the
 // Engine's archive API sends or a person imports (ustar, PAX and GNU long names).
+import { streamFrom } from './streams.ts';
 
 const BLOCK = 512;
 const MAX_OCTAL_SIZE = 8 ** 11 - 1;
@@ -48,17 +49,7 @@ export function tarStream(entries: readonly TarSourceEntry[]): ReadableStream<Ui
     }
     yield new Uint8Array(BLOCK * 2);
   }
-  const iterator = blocks();
-  return new ReadableStream({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel() {
-      await iterator.return(undefined);
-    },
-  });
+  return streamFrom(blocks());
 }
 
 function paxRecords(entry: TarSourceEntry): Uint8Array | undefined {

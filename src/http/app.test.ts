@@ -67,18 +67,18 @@ describe('engine reads', () => {
   test('containers with all=1 include a stopped one, without only running ones', async () => {
     const all = await call('GET', `/api/environments/${localId}/containers?all=1`);
     expect(all.status).toBe(200);
-    expect(all.body.map((c: { Id: string }) => c.Id)).toContain(containerId);
+    expect(all.body.map((c: { id: string }) => c.id)).toContain(containerId);
     const running = await call('GET', `/api/environments/${localId}/containers`);
-    expect(running.body.map((c: { Id: string }) => c.Id)).not.toContain(containerId);
+    expect(running.body.map((c: { id: string }) => c.id)).not.toContain(containerId);
   });
 
-  test('images, volumes and networks are the engine lists', async () => {
+  test('images, volumes and networks are listed', async () => {
     const images = await call('GET', `/api/environments/${localId}/images`);
     expect(images.body.flatMap((image: { RepoTags: string[] | null }) => image.RepoTags ?? [])).toContain(
       bed.images.busybox,
     );
     const networks = await call('GET', `/api/environments/${localId}/networks`);
-    expect(networks.body.map((network: { Name: string }) => network.Name)).toEqual(
+    expect(networks.body.map((network: { name: string }) => network.name)).toEqual(
       expect.arrayContaining(['bridge', 'host', 'none']),
     );
     const volumes = await call('GET', `/api/environments/${localId}/volumes`);

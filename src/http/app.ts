@@ -10,12 +10,15 @@ import { errorHandling } from './error-handling.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { authProviderRoutes } from './routes/auth-providers.ts';
+import { containerStreamRoutes } from './routes/container-streams.ts';
+import { containerRoutes } from './routes/containers.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { networkRoutes } from './routes/networks.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { systemRoutes } from './routes/system.ts';
+import { terminalRoutes } from './routes/terminal.ts';
 import { userRoutes } from './routes/users.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -58,6 +61,9 @@ export function createApp(deps: AppDeps) {
     .use(settingsRoutes(deps))
     .use(environmentRoutes(deps))
     .use(engineRoutes(deps))
+    .use(containerRoutes(deps))
+    .use(containerStreamRoutes(deps))
+    .use(terminalRoutes(deps))
     .use(volumeRoutes(deps))
     .use(networkRoutes(deps))
     .use(systemRoutes(deps))

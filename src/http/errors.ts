@@ -74,6 +74,9 @@ function describeValidation(error: ValidationError): string {
   const first = error.all[0];
   if (!first) return `Invalid ${error.type}`;
   const where = 'path' in first && first.path ? ` ${first.path.replace(/^\//, '').replaceAll('/', '.')}` : '';
-  const what = 'summary' in first && first.summary ? first.summary : first.message;
+  // A schema's own `error` text says what a good value looks like; prefer it.
+  const custom = 'schema' in first ? (first.schema as { error?: unknown }).error : undefined;
+  const what =
+    typeof custom === 'string' ? custom : 'summary' in first && first.summary ? first.summary : first.message;
   return `Invalid ${error.type}${where}: ${what}`;
 }

@@ -43,6 +43,19 @@ function urlFor(path: string): string {
     .replace('/*', '/anything');
 }
 
+const WEBSOCKET_UPGRADE = {
+  connection: 'Upgrade',
+  upgrade: 'websocket',
+  'sec-websocket-version': '13',
+  'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+};
+
+/** Calls a route as `session`; a WebSocket route is asked for its upgrade. */
+function callRoute(session: ApiSession, route: { method: string; path: string }) {
+  if (route.method === 'WS') return session.call('GET', urlFor(route.path), undefined, WEBSOCKET_UPGRADE);
+  return session.call(route.method, urlFor(route.path), route.method === 'GET' ? undefined : {});
+}
+
 test('every route declares its access', () => {
   expect(() => assertEveryRouteDeclaresAccess(testApp.app.routes)).not.toThrow();
   expect(apiRoutes().length).toBeGreaterThan(30);
@@ -61,11 +74,7 @@ describe('anonymous callers', () => {
     const leaks: string[] = [];
     for (const route of apiRoutes()) {
       if (declaredAccess(route) === 'public') continue;
-      const answer = await anonymous.call(
-        route.method,
-        urlFor(route.path),
-        route.method === 'GET' ? undefined : {},
-      );
+      const answer = await callRoute(anonymous, route);
       if (answer.status !== 401) leaks.push(`${route.method} ${route.path} -> ${answer.status}`);
     }
     expect(leaks).toEqual([]);
@@ -82,11 +91,7 @@ describe('under-privileged callers', () => {
       if (access === 'public' || access === 'authenticated' || access === undefined) continue;
       if (viewerGrants.some((grant) => grantCovers(grant, access as Permission))) continue;
       checked++;
-      const answer = await viewer.call(
-        route.method,
-        urlFor(route.path),
-        route.method === 'GET' ? undefined : {},
-      );
+      const answer = await callRoute(viewer, route);
       if (answer.status !== 403) leaks.push(`${route.method} ${route.path} (${access}) -> ${answer.status}`);
     }
     expect(leaks).toEqual([]);

@@ -76,8 +76,8 @@ describe('dist/windflow serve on an empty data directory', () => {
       expect.objectContaining({ name: 'local', type: 'local-socket', address: bed.dockerSocket }),
     ]);
     const containers = (await api.call('GET', `/api/environments/${environments[0]?.id}/containers?all=1`))
-      .body as { Id: string }[];
-    expect(containers.map((container) => container.Id)).toContain(containerId);
+      .body as { id: string }[];
+    expect(containers.map((container) => container.id)).toContain(containerId);
   });
 
   test('serves the UI, with client routes falling back to index.html', async () => {

@@ -48,13 +48,6 @@ export interface ConnectInput {
   ipv4Address?: string;
 }
 
-/** The few fields of the Engine's container list the connect form needs. */
-export interface ContainerChoice {
-  Id: string;
-  Names: string[];
-  State: string;
-}
-
 const base = (environmentId: number) => `/api/environments/${environmentId}/networks`;
 const networkPath = (environmentId: number, network: string) =>
   `${base(environmentId)}/${encodeURIComponent(network)}`;
@@ -69,6 +62,4 @@ export const networksApi = {
     call<void>('POST', `${networkPath(environmentId, network)}/connect`, input),
   disconnect: (environmentId: number, network: string, container: string) =>
     call<void>('POST', `${networkPath(environmentId, network)}/disconnect`, { container }),
-  containers: (environmentId: number) =>
-    call<ContainerChoice[]>('GET', `/api/environments/${environmentId}/containers?all=1`),
 };

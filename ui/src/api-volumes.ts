@@ -1,5 +1,5 @@
 // Volumes and the files inside them.
-import { ApiError, call } from './api';
+import { call } from './api';
 
 export interface ContainerRef {
   id: string;
@@ -45,31 +45,6 @@ const volumePath = (environmentId: number, volume: string) =>
   `${base(environmentId)}/${encodeURIComponent(volume)}`;
 const query = (path: string) => `path=${encodeURIComponent(path)}`;
 
-/** For bodies `call` does not send (files, archives): the same CSRF header and error shape. */
-async function send<T>(method: string, path: string, body: FormData | Blob): Promise<T> {
-  const csrf = document.cookie
-    .split('; ')
-    .find((part) => part.startsWith('windflow_csrf='))
-    ?.slice('windflow_csrf='.length);
-  const headers: Record<string, string> = { 'x-csrf-token': decodeURIComponent(csrf ?? '') };
-  if (body instanceof Blob) headers['content-type'] = 'application/x-tar';
-  let response: Response;
-  try {
-    response = await fetch(path, { method, headers, body });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'Windflow did not answer: check that it is running');
-  }
-  const payload = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
-  if (!response.ok) {
-    throw new ApiError(
-      response.status,
-      payload.code ?? 'UNKNOWN',
-      payload.message ?? `HTTP ${response.status}`,
-    );
-  }
-  return payload as T;
-}
-
 export const volumesApi = {
   list: (environmentId: number) => call<Volume[]>('GET', base(environmentId)),
   create: (environmentId: number, input: VolumeInput) => call<Volume>('POST', base(environmentId), input),
@@ -96,14 +71,14 @@ export const volumesApi = {
   upload: (environmentId: number, volume: string, path: string, files: File[]) => {
     const form = new FormData();
     for (const file of files) form.append('files', file);
-    return send<VolumeEntry[]>(
+    return call<VolumeEntry[]>(
       'POST',
       `${volumePath(environmentId, volume)}/browse/upload?${query(path)}`,
       form,
     );
   },
   importArchive: (environmentId: number, volume: string, archive: File) =>
-    send<{ entries: number }>('POST', `${volumePath(environmentId, volume)}/import`, archive),
+    call<{ entries: number }>('POST', `${volumePath(environmentId, volume)}/import`, archive),
 
   /** Links the browser follows itself (downloads stream straight to disk). */
   downloadUrl: (environmentId: number, volume: string, path: string) =>

@@ -64,15 +64,19 @@ export function whenUnauthenticated(handler: (code: string) => void): void {
   onUnauthenticated = handler;
 }
 
+/** `body` goes as JSON, except files: a FormData (multipart) or a Blob (its own bytes). */
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  const headers: Record<string, string> = {};
+  if (body instanceof Blob) headers['content-type'] = body.type || 'application/octet-stream';
+  else if (body !== undefined && !(body instanceof FormData)) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken();
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body:
+        body === undefined || body instanceof FormData || body instanceof Blob ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, 'NETWORK', 'Windflow did not answer: check that it is running');
@@ -84,6 +88,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
       code?: string;
       message?: string;
     };
+    if (response.status === 401) onUnauthenticated(code);
     throw new ApiError(response.status, code, message);
   }
   return payload as T;

@@ -4,13 +4,7 @@ import type { DockerClient } from '../../docker/client.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
-import {
-  ContainerListQuery,
-  EngineList,
-  EnvironmentIdParams,
-  EnvironmentInfoSchema,
-  ErrorSchema,
-} from '../schemas.ts';
+import { EngineList, EnvironmentIdParams, EnvironmentInfoSchema, ErrorSchema } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
 
 export interface EngineRouteDeps {
@@ -24,7 +18,7 @@ const failures = { 404: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
 
 export function engineRoutes({ access, environments, clients }: EngineRouteDeps) {
   const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
-  const list = (title: 'containers' | 'images' | 'volumes' | 'networks') => ({
+  const list = (title: 'images') => ({
     access: `${title}:read` as const,
     params: EnvironmentIdParams,
     response: { 200: EngineList(title), ...failures },
@@ -39,17 +33,7 @@ export function engineRoutes({ access, environments, clients }: EngineRouteDeps)
       response: { 200: EnvironmentInfoSchema, ...failures },
       detail: { summary: 'Engine version, host facts and resource counts', tags },
     })
-    .get(
-      '/containers',
-      async ({ params, query }) => {
-        const all = query.all === '1' || query.all === 'true';
-        return (await clientOf(params.id)).listContainers({ all });
-      },
-      { ...list('containers'), query: ContainerListQuery },
-    )
-    .get('/images', async ({ params }) => (await clientOf(params.id)).listImages(), list('images'))
-    .get('/volumes', async ({ params }) => (await clientOf(params.id)).listVolumes(), list('volumes'))
-    .get('/networks', async ({ params }) => (await clientOf(params.id)).listNetworks(), list('networks'));
+    .get('/images', async ({ params }) => (await clientOf(params.id)).listImages(), list('images'));
 }
 
 async function summarizeEngine(client: DockerClient) {

@@ -72,14 +72,14 @@ export function networkRoutes({ access, environments, clients }: NetworkRouteDep
 
   return new Elysia({ prefix: '/api/environments/:id/networks' })
     .use(access)
-    .get('/', async ({ params }) => listNetworks(await clientOf(params.id)), {
+    .get('', async ({ params }) => listNetworks(await clientOf(params.id)), {
       access: 'networks:read',
       params: EnvironmentParams,
       response: { 200: t.Array(NetworkSchema), ...failures },
       detail: { summary: 'List networks with their subnets and attached containers', tags },
     })
     .post(
-      '/',
+      '',
       async ({ params, body, set }) => {
         const network = await createNetwork(await clientOf(params.id), body);
         set.status = 201;

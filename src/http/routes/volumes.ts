@@ -73,14 +73,14 @@ export function volumeRoutes({ access, environments, clients, volumeHelpers }: V
 
   return new Elysia({ prefix: '/api/environments/:id/volumes' })
     .use(access)
-    .get('/', async ({ params }) => listVolumes(await clientOf(params.id)), {
+    .get('', async ({ params }) => listVolumes(await clientOf(params.id)), {
       access: 'volumes:read',
       params: t.Object({ id: t.Integer({ minimum: 1 }) }),
       response: { 200: t.Array(VolumeSchema), ...failures },
       detail: { summary: 'List volumes with their size and the containers using them', tags },
     })
     .post(
-      '/',
+      '',
       async ({ params, body, set }) => {
         const volume = await createVolume(await clientOf(params.id), body);
         set.status = 201;

@@ -1,0 +1,234 @@
+// Containers of one environment: the list, one container's detail and form, create, edit
+// (recreate with rollback), rename, lifecycle actions one by one or in bulk, and a CPU/memory
+// reading for the list.
+import { Elysia, t } from 'elysia';
+import type { Permission } from '../../auth/permissions.ts';
+import { recreateContainer } from '../../docker/container-recreate.ts';
+import { specFromInspect } from '../../docker/container-spec.ts';
+import {
+  CONTAINER_ACTIONS,
+  type ContainerAction,
+  containerDetail,
+  containerViewOf,
+  createFromSpec,
+  listContainerViews,
+  renameContainer,
+  runAction,
+  runBulkAction,
+  usageAtAGlance,
+} from '../../docker/containers.ts';
+import type { DockerClientPool } from '../../environments/client-pool.ts';
+import type { EnvironmentStore } from '../../store/environments.ts';
+import type { AccessControl } from '../access.ts';
+import { HttpError } from '../errors.ts';
+import { ContainerListQuery, ErrorSchema } from '../schemas.ts';
+import {
+  ContainerIdParams,
+  ContainerName,
+  ContainerSpecSchema,
+  ContainerViewSchema,
+  UsageSchema,
+} from './container-schemas.ts';
+import { requireEnvironment } from './environments.ts';
+
+export interface ContainerRouteDeps {
+  access: AccessControl;
+  environments: EnvironmentStore;
+  clients: DockerClientPool;
+}
+
+const tags = ['containers'];
+const failures = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
+const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
+
+/** Which permission each lifecycle action needs. */
+const ACTION_PERMISSIONS: Record<ContainerAction, Permission> = {
+  start: 'containers:start',
+  restart: 'containers:start',
+  unpause: 'containers:start',
+  stop: 'containers:stop',
+  pause: 'containers:stop',
+  kill: 'containers:stop',
+  remove: 'containers:delete',
+};
+
+export function containerRoutes({ access, environments, clients }: ContainerRouteDeps) {
+  const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
+  const routes = new Elysia({ prefix: '/api/environments/:id/containers' })
+    .use(access)
+    .get(
+      '',
+      async ({ params, query }) =>
+        listContainerViews(await clientOf(params.id), query.all === '1' || query.all === 'true'),
+      {
+        access: 'containers:read',
+        params: EnvironmentParams,
+        query: ContainerListQuery,
+        response: { 200: t.Array(ContainerViewSchema), ...failures },
+        detail: { summary: 'List containers (running only unless all=1)', tags },
+      },
+    )
+    .post(
+      '',
+      async ({ params, body, set }) => {
+        const client = await clientOf(params.id);
+        const { start = true, ...spec } = body;
+        const id = await createFromSpec(client, spec, { start });
+        set.status = 201;
+        return { id };
+      },
+      {
+        access: 'containers:create',
+        params: EnvironmentParams,
+        body: t.Composite([
+          ContainerSpecSchema,
+          t.Object({ start: t.Optional(t.Boolean({ description: 'start it once created (default true)' })) }),
+        ]),
+        response: { 201: t.Object({ id: t.String() }), ...failures },
+        detail: {
+          summary: 'Create a container from the form (pulling the image if missing) and start it',
+          tags,
+        },
+      },
+    )
+    .get(
+      '/usage',
+      async ({ params, query }) =>
+        usageAtAGlance(await clientOf(params.id), query.ids.split(',').filter(Boolean).slice(0, 500)),
+      {
+        access: 'containers:read',
+        params: EnvironmentParams,
+        query: t.Object({
+          ids: t.String({
+            pattern: '^[A-Za-z0-9,]*$',
+            description: 'running container ids, comma-separated',
+          }),
+        }),
+        response: {
+          200: t.Record(t.String(), UsageSchema),
+          ...failures,
+        },
+        detail: { summary: 'One CPU and memory reading per container, for the list', tags },
+      },
+    )
+    .get(
+      '/:containerId',
+      async ({ params }) => containerDetail(await clientOf(params.id), params.containerId),
+      {
+        access: 'containers:read',
+        params: ContainerIdParams,
+        response: failures,
+        detail: {
+          summary: 'State, health, image digest and the inspect document (secret-looking env masked)',
+          tags,
+        },
+      },
+    )
+    .get(
+      '/:containerId/summary',
+      async ({ params }) => {
+        const view = await containerViewOf(await clientOf(params.id), params.containerId);
+        if (!view) throw new HttpError(404, 'CONTAINER_NOT_FOUND', `No container ${params.containerId}`);
+        return view;
+      },
+      {
+        access: 'containers:read',
+        params: ContainerIdParams,
+        response: { 200: ContainerViewSchema, ...failures },
+        detail: { summary: 'One row of the list, to refresh it after an event', tags },
+      },
+    )
+    .get(
+      '/:containerId/spec',
+      async ({ params }) =>
+        specFromInspect(await (await clientOf(params.id)).inspectContainer(params.containerId)),
+      {
+        access: 'containers:update',
+        params: ContainerIdParams,
+        response: { 200: ContainerSpecSchema, ...failures },
+        detail: { summary: 'The form filled from the container, to edit or duplicate it', tags },
+      },
+    )
+    .put(
+      '/:containerId',
+      async ({ params, body }) => ({
+        id: await recreateContainer(await clientOf(params.id), params.containerId, body),
+      }),
+      {
+        access: 'containers:update',
+        params: ContainerIdParams,
+        body: ContainerSpecSchema,
+        response: { 200: t.Object({ id: t.String() }), ...failures },
+        detail: {
+          summary:
+            'Recreate the container with the form applied; anything the form does not cover is kept, and a failure restores the original',
+          tags,
+        },
+      },
+    )
+    .post(
+      '/:containerId/rename',
+      async ({ params, body, set }) => {
+        await renameContainer(await clientOf(params.id), params.containerId, body.name);
+        set.status = 204;
+      },
+      {
+        access: 'containers:update',
+        params: ContainerIdParams,
+        body: t.Object({ name: ContainerName }),
+        response: { 204: t.Void(), ...failures },
+        detail: { summary: 'Rename a container', tags },
+      },
+    )
+    .delete(
+      '/:containerId',
+      async ({ params, set }) => {
+        await runAction(await clientOf(params.id), params.containerId, 'remove');
+        set.status = 204;
+      },
+      {
+        access: 'containers:delete',
+        params: ContainerIdParams,
+        response: { 204: t.Void(), ...failures },
+        detail: { summary: 'Remove a container, stopping it first if it runs', tags },
+      },
+    );
+
+  for (const action of CONTAINER_ACTIONS.filter((action) => action !== 'remove')) {
+    routes.post(
+      `/:containerId/${action}`,
+      async ({ params, set }) => {
+        await runAction(await clientOf(params.id), params.containerId, action);
+        set.status = 204;
+      },
+      {
+        access: ACTION_PERMISSIONS[action],
+        params: ContainerIdParams,
+        response: { 204: t.Void(), ...failures },
+        detail: { summary: `${action[0]?.toUpperCase()}${action.slice(1)} a container`, tags },
+      },
+    );
+  }
+  for (const action of CONTAINER_ACTIONS) {
+    routes.post(
+      `/bulk/${action}`,
+      async ({ params, body }) => runBulkAction(await clientOf(params.id), body.ids, action),
+      {
+        access: ACTION_PERMISSIONS[action],
+        params: EnvironmentParams,
+        body: t.Object({
+          ids: t.Array(t.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), {
+            minItems: 1,
+            maxItems: 1000,
+          }),
+        }),
+        response: {
+          200: t.Array(t.Object({ id: t.String(), ok: t.Boolean(), error: t.Optional(t.String()) })),
+          ...failures,
+        },
+        detail: { summary: `${action} several containers; each one's outcome is reported`, tags },
+      },
+    );
+  }
+  return routes;
+}

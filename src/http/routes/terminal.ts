@@ -1,0 +1,188 @@
+// The web terminal: a WebSocket joined to an exec session with a TTY (or to the container's main
+// process with `mode=attach`). The browser sends JSON text frames ({type:'input', data} and
+// {type:'resize', cols, rows}); the server sends the terminal's output as binary frames and
+// JSON text frames for its own news ({type:'ready', shell}, {type:'exit', ...},
+// {type:'error', message}).
+import { Elysia, t } from 'elysia';
+import type { DockerClient } from '../../docker/client.ts';
+import { DockerApiError } from '../../docker/errors.ts';
+import type { HijackedConnection } from '../../docker/hijack.ts';
+import { demuxDockerStream, streamFrom } from '../../docker/streams.ts';
+import type { DockerClientPool } from '../../environments/client-pool.ts';
+import type { EnvironmentStore } from '../../store/environments.ts';
+import type { AccessControl } from '../access.ts';
+import { describeError } from '../errors.ts';
+import { ContainerIdParams } from './container-schemas.ts';
+import { requireEnvironment } from './environments.ts';
+
+export interface TerminalRouteDeps {
+  access: AccessControl;
+  environments: EnvironmentStore;
+  clients: DockerClientPool;
+}
+
+/** Tried in this order when the person does not name a shell. */
+export const SHELL_CANDIDATES = ['/bin/bash', '/bin/sh', '/bin/ash'];
+
+const ClientMessage = t.Union([
+  t.Object({ type: t.Literal('input'), data: t.String({ maxLength: 65_536 }) }),
+  t.Object({
+    type: t.Literal('resize'),
+    cols: t.Integer({ minimum: 1, maximum: 1000 }),
+    rows: t.Integer({ minimum: 1, maximum: 1000 }),
+  }),
+]);
+
+interface Session {
+  connection?: HijackedConnection;
+  resize?: (size: { cols: number; rows: number }) => Promise<void>;
+  closed: boolean;
+}
+
+export function terminalRoutes({ access, environments, clients }: TerminalRouteDeps) {
+  const sessions = new WeakMap<object, Session>();
+
+  return new Elysia({ prefix: '/api/environments/:id/containers/:containerId' }).use(access).ws('/terminal', {
+    access: 'containers:exec',
+    params: ContainerIdParams,
+    query: t.Object({
+      mode: t.Optional(t.Union([t.Literal('exec'), t.Literal('attach')])),
+      shell: t.Optional(
+        t.String({ maxLength: 256, description: 'a command; default: bash, then sh, then ash' }),
+      ),
+      user: t.Optional(t.String({ maxLength: 256 })),
+      cols: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+      rows: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+    }),
+    body: ClientMessage,
+    detail: { summary: 'A terminal in the container over a WebSocket (see the protocol in the route file)' },
+    async open(ws) {
+      const session: Session = { closed: false };
+      sessions.set(ws.raw, session);
+      const { id, containerId } = ws.data.params;
+      const query = ws.data.query;
+      const say = (message: object) => ws.send(JSON.stringify(message));
+      try {
+        const client = await clients.clientFor(await requireEnvironment(environments, id));
+        const { State, Config } = await client.inspectContainer(containerId);
+        if (!State.Running || State.Paused) {
+          say({ type: 'error', message: `The container is ${State.Status}: start it to open a terminal` });
+          ws.close(4409, 'container not running');
+          return;
+        }
+        const size = { cols: query.cols ?? 80, rows: query.rows ?? 24 };
+        const opened =
+          query.mode === 'attach'
+            ? await attach(client, containerId, Config.Tty)
+            : await execShell(client, containerId, query.shell, query.user, size);
+        session.connection = opened.connection;
+        session.resize = opened.resize;
+        if (session.closed) {
+          opened.connection.close();
+          return;
+        }
+        say({ type: 'ready', shell: opened.description });
+        await opened.resize(size).catch(() => {});
+        void pump(opened.connection, (bytes) => ws.send(bytes)).then(async () => {
+          if (session.closed) return;
+          say({ type: 'exit', ...(await opened.exitInfo()) });
+          ws.close(1000, 'ended');
+        });
+      } catch (error) {
+        say({ type: 'error', message: describeError(error).body.message });
+        ws.close(4400, 'could not open');
+      }
+    },
+    async message(ws, message) {
+      const session = sessions.get(ws.raw);
+      if (!session?.connection) return;
+      if (message.type === 'input') await session.connection.write(message.data).catch(() => {});
+      else await session.resize?.(message).catch(() => {});
+    },
+    close(ws) {
+      const session = sessions.get(ws.raw);
+      if (!session) return;
+      session.closed = true;
+      session.connection?.close();
+    },
+  });
+}
+
+interface OpenedTerminal {
+  connection: HijackedConnection;
+  description: string;
+  resize(size: { cols: number; rows: number }): Promise<void>;
+  exitInfo(): Promise<{ code?: number; message: string }>;
+}
+
+async function execShell(
+  client: DockerClient,
+  containerId: string,
+  shell: string | undefined,
+  user: string | undefined,
+  size: { cols: number; rows: number },
+): Promise<OpenedTerminal> {
+  const command = shell?.trim() ? shell.trim().split(/\s+/) : [await findShell(client, containerId)];
+  const { Id } = await client.execCreate(containerId, {
+    Cmd: command,
+    Tty: true,
+    AttachStdin: true,
+    ...(user?.trim() ? { User: user.trim() } : {}),
+    Env: ['TERM=xterm-256color', `COLUMNS=${size.cols}`, `LINES=${size.rows}`],
+  });
+  const connection = await client.execStart(Id, { tty: true });
+  return {
+    connection,
+    description: command.join(' '),
+    resize: ({ cols, rows }) => client.execResize(Id, { w: cols, h: rows }),
+    async exitInfo() {
+      const { ExitCode } = await client.execInspect(Id);
+      return { code: ExitCode ?? undefined, message: `${command.join(' ')} exited with code ${ExitCode}` };
+    },
+  };
+}
+
+async function attach(client: DockerClient, containerId: string, tty: boolean): Promise<OpenedTerminal> {
+  const path = `/containers/${encodeURIComponent(containerId)}`;
+  const connection = await client.hijack('POST', `${path}/attach`, {
+    query: { stream: true, stdin: true, stdout: true, stderr: true, logs: false },
+  });
+  return {
+    // Without a TTY the main process's output is framed per stream; the terminal shows it plain.
+    connection: tty ? connection : { ...connection, output: streamFrom(unframed(connection.output)) },
+    description: 'the main process',
+    resize: async ({ cols, rows }) => {
+      if (tty) await client.request('POST', `${path}/resize`, { query: { w: cols, h: rows } });
+    },
+    async exitInfo() {
+      return { message: 'The main process ended or detached' };
+    },
+  };
+}
+
+/** The first of bash, sh and ash the container has. */
+export async function findShell(client: DockerClient, containerId: string): Promise<string> {
+  for (const candidate of SHELL_CANDIDATES) {
+    try {
+      await client.request('HEAD', `/containers/${encodeURIComponent(containerId)}/archive`, {
+        query: { path: candidate },
+      });
+      return candidate;
+    } catch (error) {
+      if (!(error instanceof DockerApiError && error.status === 404)) throw error;
+    }
+  }
+  throw new DockerApiError(404, 'The container has no bash, sh or ash: type the command of a shell it has');
+}
+
+async function* unframed(output: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of demuxDockerStream(output)) yield chunk.data;
+}
+
+async function pump(connection: HijackedConnection, send: (bytes: Uint8Array) => void): Promise<void> {
+  try {
+    for await (const chunk of connection.output) send(chunk);
+  } catch {
+    // The connection closed under us: the socket's close handler has already cleaned up.
+  }
+}

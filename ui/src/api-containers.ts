@@ -1,0 +1,186 @@
+// Containers of an environment: list rows, detail, the form's spec, actions and live streams.
+import { call } from './api';
+
+export interface PortView {
+  privatePort: number;
+  publicPort?: number;
+  ip?: string;
+  protocol: string;
+}
+
+export interface ContainerRow {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  state: string;
+  health?: 'healthy' | 'unhealthy' | 'starting';
+  status: string;
+  ports: PortView[];
+  project?: string;
+  labels: Record<string, string>;
+  networks: string[];
+  createdAt: string;
+}
+
+export interface Usage {
+  at: string;
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  memoryPercent: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
+  pids: number;
+  networkRxPerSecond?: number;
+  networkTxPerSecond?: number;
+  blockReadPerSecond?: number;
+  blockWritePerSecond?: number;
+}
+
+export interface ContainerDetail {
+  overview: {
+    id: string;
+    name: string;
+    state: string;
+    running: boolean;
+    paused: boolean;
+    exitCode: number;
+    error: string;
+    startedAt: string;
+    finishedAt: string;
+    restartCount: number;
+    health?: {
+      status: string;
+      failingStreak: number;
+      lastOutput?: string;
+      lastExitCode?: number;
+      lastCheckAt?: string;
+    };
+    image: string;
+    imageId: string;
+    imageDigest?: string;
+    createdAt: string;
+    tty: boolean;
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: the Engine's inspect document, shown as it is
+  inspect: Record<string, any>;
+  maskedEnvKeys: string[];
+}
+
+export interface PortSpec {
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostPort?: number;
+  hostIp?: string;
+}
+
+export interface MountSpec {
+  type: 'bind' | 'volume';
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface NetworkSpec {
+  name: string;
+  aliases: string[];
+  ipv4Address?: string;
+}
+
+export interface ContainerSpec {
+  image: string;
+  name?: string;
+  command?: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  ports: PortSpec[];
+  mounts: MountSpec[];
+  networks: NetworkSpec[];
+  restartPolicy: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  maxRetries?: number;
+  labels: Record<string, string>;
+  memory?: string;
+  cpus?: number;
+  user?: string;
+  workingDir?: string;
+  hostname?: string;
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  tty: boolean;
+  healthcheck?: {
+    command: string;
+    intervalSeconds?: number;
+    timeoutSeconds?: number;
+    retries?: number;
+    startPeriodSeconds?: number;
+  };
+}
+
+export const CONTAINER_ACTIONS = ['start', 'stop', 'restart', 'pause', 'unpause', 'kill', 'remove'] as const;
+export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
+
+export interface BulkResult {
+  id: string;
+  ok: boolean;
+  error?: string;
+}
+
+const base = (environmentId: number) => `/api/environments/${environmentId}/containers`;
+const one = (environmentId: number, id: string) => `${base(environmentId)}/${encodeURIComponent(id)}`;
+
+export const containersApi = {
+  list: (environmentId: number) => call<ContainerRow[]>('GET', `${base(environmentId)}?all=1`),
+  row: (environmentId: number, id: string) => call<ContainerRow>('GET', `${one(environmentId, id)}/summary`),
+  usage: (environmentId: number, ids: string[]) =>
+    call<Record<string, Usage>>('GET', `${base(environmentId)}/usage?ids=${ids.join(',')}`),
+  detail: (environmentId: number, id: string) => call<ContainerDetail>('GET', one(environmentId, id)),
+  spec: (environmentId: number, id: string) => call<ContainerSpec>('GET', `${one(environmentId, id)}/spec`),
+  create: (environmentId: number, spec: ContainerSpec) =>
+    call<{ id: string }>('POST', base(environmentId), spec),
+  update: (environmentId: number, id: string, spec: ContainerSpec) =>
+    call<{ id: string }>('PUT', one(environmentId, id), spec),
+  rename: (environmentId: number, id: string, name: string) =>
+    call<void>('POST', `${one(environmentId, id)}/rename`, { name }),
+  act: (environmentId: number, id: string, action: ContainerAction) =>
+    action === 'remove'
+      ? call<void>('DELETE', one(environmentId, id))
+      : call<void>('POST', `${one(environmentId, id)}/${action}`),
+  bulk: (environmentId: number, ids: string[], action: ContainerAction) =>
+    call<BulkResult[]>('POST', `${base(environmentId)}/bulk/${action}`, { ids }),
+  top: (environmentId: number, id: string) =>
+    call<{ titles: string[]; processes: string[][] }>('GET', `${one(environmentId, id)}/top`),
+  logsUrl: (environmentId: number, id: string, options: { tail: number | 'all'; since?: number }) =>
+    `${one(environmentId, id)}/logs?tail=${options.tail}${options.since ? `&since=${options.since}` : ''}`,
+  logsDownloadUrl: (environmentId: number, id: string) => `${one(environmentId, id)}/logs/download`,
+  statsUrl: (environmentId: number, id: string) => `${one(environmentId, id)}/stats`,
+  filesUrl: (environmentId: number, id: string, path: string) =>
+    `${one(environmentId, id)}/files?path=${encodeURIComponent(path)}`,
+  upload: (environmentId: number, id: string, path: string, files: File[]) => {
+    const form = new FormData();
+    for (const file of files) form.append('files', file);
+    return call<{ uploaded: string[] }>(
+      'POST',
+      `${one(environmentId, id)}/files?path=${encodeURIComponent(path)}`,
+      form,
+    );
+  },
+  terminalUrl: (
+    environmentId: number,
+    id: string,
+    options: { mode: 'exec' | 'attach'; shell?: string; user?: string; cols: number; rows: number },
+  ) => {
+    const query = new URLSearchParams({
+      mode: options.mode,
+      cols: String(options.cols),
+      rows: String(options.rows),
+    });
+    if (options.shell) query.set('shell', options.shell);
+    if (options.user) query.set('user', options.user);
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${scheme}//${location.host}${one(environmentId, id)}/terminal?${query}`;
+  },
+};
