@@ -35,6 +35,7 @@ const ClientMessage = t.Union([
 
 interface Session {
   connection?: HijackedConnection;
+  endOfInput?: string;
   resize?: (size: { cols: number; rows: number }) => Promise<void>;
   closed: boolean;
 }
@@ -74,16 +75,19 @@ export function terminalRoutes({ access, environments, clients }: TerminalRouteD
         const opened =
           query.mode === 'attach'
             ? await attach(client, containerId, Config.Tty)
-            : await execShell(client, containerId, query.shell, query.user, size);
+            : await execShell(client, containerId, query.shell, query.user);
         session.connection = opened.connection;
         session.resize = opened.resize;
+        session.endOfInput = opened.endOfInput;
         if (session.closed) {
           opened.connection.close();
           return;
         }
-        say({ type: 'ready', shell: opened.description });
+        // Sized before "ready", so that the browser's own resize cannot be overtaken by this one.
         await opened.resize(size).catch(() => {});
-        void pump(opened.connection, (bytes) => ws.send(bytes)).then(async () => {
+        say({ type: 'ready', shell: opened.description });
+        // Elysia would JSON-encode a Uint8Array; the raw socket sends it as a binary frame.
+        void pump(opened.connection, (bytes) => ws.raw.send(bytes)).then(async () => {
           if (session.closed) return;
           say({ type: 'exit', ...(await opened.exitInfo()) });
           ws.close(1000, 'ended');
@@ -99,10 +103,13 @@ export function terminalRoutes({ access, environments, clients }: TerminalRouteD
       if (message.type === 'input') await session.connection.write(message.data).catch(() => {});
       else await session.resize?.(message).catch(() => {});
     },
-    close(ws) {
+    async close(ws) {
       const session = sessions.get(ws.raw);
       if (!session) return;
       session.closed = true;
+      // Docker keeps an exec running when its connection drops: an end-of-input on the TTY ends
+      // a shell waiting at its prompt (one running a program in the foreground stays).
+      if (session.endOfInput) await session.connection?.write(session.endOfInput).catch(() => {});
       session.connection?.close();
     },
   });
@@ -111,6 +118,8 @@ export function terminalRoutes({ access, environments, clients }: TerminalRouteD
 interface OpenedTerminal {
   connection: HijackedConnection;
   description: string;
+  /** What to type when the browser goes away; nothing for attach (the main process stays). */
+  endOfInput?: string;
   resize(size: { cols: number; rows: number }): Promise<void>;
   exitInfo(): Promise<{ code?: number; message: string }>;
 }
@@ -120,7 +129,6 @@ async function execShell(
   containerId: string,
   shell: string | undefined,
   user: string | undefined,
-  size: { cols: number; rows: number },
 ): Promise<OpenedTerminal> {
   const command = shell?.trim() ? shell.trim().split(/\s+/) : [await findShell(client, containerId)];
   const { Id } = await client.execCreate(containerId, {
@@ -128,12 +136,13 @@ async function execShell(
     Tty: true,
     AttachStdin: true,
     ...(user?.trim() ? { User: user.trim() } : {}),
-    Env: ['TERM=xterm-256color', `COLUMNS=${size.cols}`, `LINES=${size.rows}`],
+    Env: ['TERM=xterm-256color'],
   });
   const connection = await client.execStart(Id, { tty: true });
   return {
     connection,
     description: command.join(' '),
+    endOfInput: '\x04',
     resize: ({ cols, rows }) => client.execResize(Id, { w: cols, h: rows }),
     async exitInfo() {
       const { ExitCode } = await client.execInspect(Id);
