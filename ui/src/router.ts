@@ -15,6 +15,30 @@ export const router = createRouter({
       meta: { title: 'Environments' },
     },
     {
+      path: '/containers',
+      name: 'containers',
+      component: () => import('./pages/ContainersPage.vue'),
+      meta: { title: 'Containers' },
+    },
+    {
+      path: '/containers/new',
+      name: 'container-new',
+      component: () => import('./pages/ContainerFormPage.vue'),
+      meta: { title: 'New container' },
+    },
+    {
+      path: '/containers/:containerId',
+      name: 'container',
+      component: () => import('./pages/ContainerDetailPage.vue'),
+      meta: { title: 'Container' },
+    },
+    {
+      path: '/containers/:containerId/edit',
+      name: 'container-edit',
+      component: () => import('./pages/ContainerFormPage.vue'),
+      meta: { title: 'Edit container' },
+    },
+    {
       path: '/volumes',
       name: 'volumes',
       component: () => import('./pages/VolumesPage.vue'),
