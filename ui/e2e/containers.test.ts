@@ -78,9 +78,9 @@ test('create from the form; the list shows it start without a reload', async () 
   await page.locator(`[data-container="${name}"][data-state="created"]`).waitFor();
   await docker.startContainer(name); // from outside Windflow: only the events stream can tell the page
   await page.locator(`[data-container="${name}"][data-state="running"]`).waitFor();
-  expect(await page.evaluate(() => (globalThis as unknown as { stillThisPage?: boolean }).stillThisPage)).toBe(
-    true,
-  );
+  expect(
+    await page.evaluate(() => (globalThis as unknown as { stillThisPage?: boolean }).stillThisPage),
+  ).toBe(true);
 });
 
 test('its logs arrive live', async () => {
