@@ -9,26 +9,14 @@ import { DockerClient } from '../src/docker/client.ts';
 import { startBinary } from '../src/testing/binary.ts';
 import { ApiSession } from '../src/testing/session.ts';
 import { testbed } from '../src/testing/testbed.ts';
+import { ensureBenchContainers, removeBenchContainers } from './containers-fixture.ts';
 import { ms, percentile, summary, timeRounds } from './measure.ts';
 
 const CONTAINERS = Number(process.env.WINDFLOW_BENCH_CONTAINERS ?? 200);
 const ROUNDS = 100;
-const LABEL = 'windflow.bench';
 
 const { dockerSocket, images } = testbed();
 const docker = new DockerClient({ kind: 'unix', socketPath: dockerSocket });
-
-async function createBenchContainers(): Promise<void> {
-  const existing = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
-  for (let index = existing.length; index < CONTAINERS; index++) {
-    await docker.createContainer({ Image: images.busybox, Cmd: ['sleep', '3600'], Labels: { [LABEL]: '1' } });
-  }
-}
-
-async function removeBenchContainers(): Promise<void> {
-  const existing = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
-  await Promise.all(existing.map((container) => docker.removeContainer(container.Id, { force: true })));
-}
 
 async function fetchJson(url: string, init?: RequestInit & { unix?: string }): Promise<unknown[]> {
   const response = await fetch(url, init);
@@ -37,7 +25,7 @@ async function fetchJson(url: string, init?: RequestInit & { unix?: string }): P
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'windflow-bench-'));
-await createBenchContainers();
+await ensureBenchContainers(docker, images.busybox, CONTAINERS);
 const server = await startBinary({ dataDir, dockerSocket });
 try {
   const windflow = await ApiSession.forServer(server.url).setUpAdmin();
@@ -68,6 +56,6 @@ try {
 } finally {
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
-  if (!process.env.WINDFLOW_BENCH_KEEP) await removeBenchContainers();
+  if (!process.env.WINDFLOW_BENCH_KEEP) await removeBenchContainers(docker);
   docker.close();
 }

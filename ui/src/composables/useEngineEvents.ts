@@ -1,7 +1,7 @@
 import { onBeforeUnmount, type Ref, watch } from 'vue';
 import { type EngineEvent, systemApi } from '../api-system';
 
-const SETTLE_MS = 250;
+const SETTLE_MS = 50;
 
 /**
  * Keeps a view current from the Engine's events instead of polling: while the component lives,
