@@ -5,6 +5,7 @@
 #   - a registry (Debian's docker-registry) on 127.0.0.1:5000, no auth
 #   - PostgreSQL with role windflow/windflow (CREATEDB) and database windflow_test
 #   - slapd with a seeded tree (scripts/testbed/slapd.sh)
+#   - registries with basic and token auth on 127.0.0.1:5001/5002 (scripts/testbed/registries.sh)
 #   - the image windflow-test/busybox:latest, made from Debian's busybox-static with the
 #     Engine's image import, and the same image pushed to the registry; and
 #     windflow-test/pullable, which is only in the registry (for pulls that download layers)
@@ -71,11 +72,12 @@ if [ "${1:-}" = stop ]; then
   stop_started dockerd-tls
   stop_started dockerd
   bash "$here/testbed/slapd.sh" stop
+  bash "$here/testbed/registries.sh" stop
   exit 0
 fi
 
 install_packages() {
-  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils)
+  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -265,6 +267,7 @@ ensure_tls_docker
 ensure_registry
 ensure_postgres
 ldap_json=$(bash "$here/testbed/slapd.sh" | tail -n 1)
+registries_json=$(bash "$here/testbed/registries.sh" | tail -n 1)
 ensure_images
 
 cat >"$STATE/env.json" <<JSON
@@ -278,6 +281,7 @@ cat >"$STATE/env.json" <<JSON
     "key": "$TLS_DIR/client-key.pem"
   },
   "registry": { "address": "$REGISTRY" },
+  "authRegistries": $registries_json,
   "postgresUrl": "$PG_URL",
   "ldap": $ldap_json,
   "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest" }

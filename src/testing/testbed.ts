@@ -9,6 +9,12 @@ export interface Testbed {
   tlsDaemon: { host: string; port: number; ca: string; cert: string; key: string };
   /** A plain-HTTP registry on loopback (the daemon treats 127.0.0.0/8 as insecure-allowed). */
   registry: { address: string };
+  /** Registries that need a password: basic (htpasswd) and token (Bearer challenge) auth. */
+  authRegistries: {
+    basic: RegistryLogin;
+    /** Its tokens come from the issuer in registry-token-issuer.ts, run by the tests. */
+    token: RegistryLogin & { realm: string; service: string; issuer: string; key: string; cert: string };
+  };
   /** A role with CREATEDB on a real PostgreSQL server. */
   postgresUrl: string;
   /** slapd on loopback, seeded by scripts/testbed/slapd.sh (see that script for the tree). */
@@ -30,6 +36,12 @@ export interface Testbed {
     /** A different image that is only in the registry: pulling it downloads layers. */
     pullable: string;
   };
+}
+
+export interface RegistryLogin {
+  address: string;
+  username: string;
+  password: string;
 }
 
 export const TESTBED_FILE = process.env.WINDFLOW_TESTBED ?? '/var/lib/windflow-testbed/env.json';
