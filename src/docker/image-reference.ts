@@ -27,3 +27,19 @@ export function encodeRegistryAuth(auth: RegistryAuth | undefined): string {
     .replaceAll('+', '-')
     .replaceAll('/', '_');
 }
+
+const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** The registry a reference pulls from: `127.0.0.1:5000/app` -> 127.0.0.1:5000, `nginx` -> docker.io. */
+export function registryHostOf(reference: string): string {
+  const first = reference.split('/')[0] ?? '';
+  const explicit =
+    reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return normalizeRegistryHost(explicit ? first : 'docker.io');
+}
+
+/** Docker Hub has several names; they are one registry. */
+export function normalizeRegistryHost(host: string): string {
+  const lower = host.toLowerCase();
+  return DOCKER_HUB_HOSTS.has(lower) ? 'docker.io' : lower;
+}

@@ -74,9 +74,7 @@ describe('engine reads', () => {
 
   test('images, volumes and networks are listed', async () => {
     const images = await call('GET', `/api/environments/${localId}/images`);
-    expect(images.body.flatMap((image: { RepoTags: string[] | null }) => image.RepoTags ?? [])).toContain(
-      bed.images.busybox,
-    );
+    expect(images.body.flatMap((image: { tags: string[] }) => image.tags)).toContain(bed.images.busybox);
     const networks = await call('GET', `/api/environments/${localId}/networks`);
     expect(networks.body.map((network: { name: string }) => network.name)).toEqual(
       expect.arrayContaining(['bridge', 'host', 'none']),

@@ -15,7 +15,10 @@ import { containerRoutes } from './routes/containers.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
+import { imageRoutes } from './routes/images.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { networkRoutes } from './routes/networks.ts';
+import { registryRoutes } from './routes/registries.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { systemRoutes } from './routes/system.ts';
 import { terminalRoutes } from './routes/terminal.ts';
@@ -64,6 +67,9 @@ export function createApp(deps: AppDeps) {
     .use(containerRoutes(deps))
     .use(containerStreamRoutes(deps))
     .use(terminalRoutes(deps))
+    .use(imageRoutes(deps))
+    .use(jobRoutes(deps))
+    .use(registryRoutes(deps))
     .use(volumeRoutes(deps))
     .use(networkRoutes(deps))
     .use(systemRoutes(deps))

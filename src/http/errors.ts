@@ -8,8 +8,10 @@ import {
   DockerUnreachableError,
   DockerVersionError,
 } from '../docker/errors.ts';
+import { RegistryError } from '../docker/registry-client.ts';
 import { ProviderSlugTakenError } from '../store/auth-providers.ts';
 import { EnvironmentNameTakenError } from '../store/environments.ts';
+import { RegistryNameTakenError } from '../store/registries.ts';
 import { RoleNameTakenError } from '../store/roles.ts';
 import { UsernameTakenError } from '../store/users.ts';
 
@@ -43,6 +45,14 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   if (error instanceof UsernameTakenError) return known(409, 'USERNAME_TAKEN', error.message);
   if (error instanceof RoleNameTakenError) return known(409, 'ROLE_NAME_TAKEN', error.message);
   if (error instanceof ProviderSlugTakenError) return known(409, 'PROVIDER_ID_TAKEN', error.message);
+  if (error instanceof RegistryNameTakenError) return known(409, 'REGISTRY_NAME_TAKEN', error.message);
+  // A registry's 401 is about its credentials, not the caller's session: 424 keeps them apart.
+  if (error instanceof RegistryError) {
+    const status = error.status === 401 ? 424 : error.status === 404 ? 404 : 502;
+    const code =
+      { 401: 'REGISTRY_UNAUTHORIZED', 404: 'REGISTRY_NOT_FOUND_THERE' }[error.status] ?? 'REGISTRY_ERROR';
+    return known(status, code, error.message);
+  }
   if (error instanceof DockerUnreachableError) return known(502, 'DOCKER_UNREACHABLE', error.message);
   if (error instanceof DockerTimeoutError) return known(504, 'DOCKER_TIMEOUT', error.message);
   if (error instanceof DockerVersionError) return known(502, 'DOCKER_UNSUPPORTED_VERSION', error.message);

@@ -85,9 +85,6 @@ export const EnvironmentInfoSchema = t.Object(
 );
 
 /** Engine list answers are passed through as the daemon gives them (API v1.41+ shapes). */
-export const EngineList = (title: string) =>
-  t.Array(t.Record(t.String(), t.Unknown()), { title, description: `the Engine's own ${title} JSON` });
-
 export const ContainerListQuery = t.Object({
   all: t.Optional(t.Union([t.Literal('1'), t.Literal('0'), t.Literal('true'), t.Literal('false')])),
 });

@@ -1,5 +1,6 @@
 // Saved container registries. The password or token is sealed with the secret box; reads say
 // only whether one is set.
+import { normalizeRegistryHost } from '../docker/image-reference.ts';
 import type { Database } from './database.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -100,6 +101,17 @@ export class RegistryStore {
         ],
       );
       return toRegistry(row as RegistryRow);
+    });
+  }
+
+  /** The saved registry whose URL names this host (docker.io for Docker Hub's names). */
+  async findByHost(host: string): Promise<Registry | undefined> {
+    return (await this.list()).find((registry) => {
+      try {
+        return normalizeRegistryHost(new URL(registry.url).host) === host;
+      } catch {
+        return false;
+      }
     });
   }
 

@@ -4,4 +4,5 @@ export const SEALED_COLUMNS: readonly { table: string; key: string; columns: rea
   { table: 'environments', key: 'id', columns: ['tls_ca', 'tls_cert', 'tls_key'] },
   { table: 'users', key: 'id', columns: ['mfa_secret'] },
   { table: 'auth_providers', key: 'id', columns: ['secret'] },
+  { table: 'registries', key: 'id', columns: ['password'] },
 ];

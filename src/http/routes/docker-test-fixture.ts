@@ -11,7 +11,10 @@ import { createServices } from '../../daemon/services.ts';
 import { openStore } from '../../daemon/store.ts';
 import { DockerClient } from '../../docker/client.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
+import type { JobRegistry } from '../../jobs/job-registry.ts';
+import type { Database } from '../../store/database.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
+import type { RegistryStore } from '../../store/registries.ts';
 import { testApp } from '../../testing/http.ts';
 import { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
@@ -20,6 +23,10 @@ import type { AccessControl } from '../access.ts';
 export interface LocalEnvironment {
   environments: EnvironmentStore;
   clients: DockerClientPool;
+  registries: RegistryStore;
+  jobs: JobRegistry;
+  /** The store underneath, to check what is kept at rest. */
+  db: Database;
   environmentId: number;
   docker: DockerClient;
   /** Labels for everything a test creates: windflow.test=1 and a label unique to this run. */
@@ -60,6 +67,9 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
   return {
     environments: services.environments,
     clients: services.clients,
+    registries: services.registries,
+    jobs: services.jobs,
+    db: store.db,
     environmentId: environment.id,
     docker,
     labels: { 'windflow.test': '1', 'windflow.test.run': run },
@@ -67,6 +77,7 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
     name: (prefix) => `wf-${prefix}-${run}-${++counter}`,
     async close() {
       docker.close();
+      services.jobs.close();
       services.clients.closeAll();
       await store.db.close();
       rmSync(dataDir, { recursive: true, force: true });

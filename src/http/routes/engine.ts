@@ -1,10 +1,10 @@
-// Read-only views of an environment's engine: its info with counts, and the raw resource lists.
+// An environment's engine at a glance: version, host facts and resource counts.
 import { Elysia } from 'elysia';
 import type { DockerClient } from '../../docker/client.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
-import { EngineList, EnvironmentIdParams, EnvironmentInfoSchema, ErrorSchema } from '../schemas.ts';
+import { EnvironmentIdParams, EnvironmentInfoSchema, ErrorSchema } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
 
 export interface EngineRouteDeps {
@@ -18,12 +18,6 @@ const failures = { 404: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
 
 export function engineRoutes({ access, environments, clients }: EngineRouteDeps) {
   const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
-  const list = (title: 'images') => ({
-    access: `${title}:read` as const,
-    params: EnvironmentIdParams,
-    response: { 200: EngineList(title), ...failures },
-    detail: { summary: `List ${title}`, tags },
-  });
 
   return new Elysia({ prefix: '/api/environments/:id' })
     .use(access)
@@ -32,8 +26,7 @@ export function engineRoutes({ access, environments, clients }: EngineRouteDeps)
       params: EnvironmentIdParams,
       response: { 200: EnvironmentInfoSchema, ...failures },
       detail: { summary: 'Engine version, host facts and resource counts', tags },
-    })
-    .get('/images', async ({ params }) => (await clientOf(params.id)).listImages(), list('images'));
+    });
 }
 
 async function summarizeEngine(client: DockerClient) {
