@@ -39,6 +39,18 @@ export const router = createRouter({
       meta: { title: 'Edit container' },
     },
     {
+      path: '/images',
+      name: 'images',
+      component: () => import('./pages/ImagesPage.vue'),
+      meta: { title: 'Images' },
+    },
+    {
+      path: '/registries',
+      name: 'registries',
+      component: () => import('./pages/RegistriesPage.vue'),
+      meta: { title: 'Registries' },
+    },
+    {
       path: '/volumes',
       name: 'volumes',
       component: () => import('./pages/VolumesPage.vue'),

@@ -1,0 +1,64 @@
+// Images of an environment, and the background jobs that pull and push them.
+import { call } from './api';
+
+export interface Image {
+  id: string;
+  tags: string[];
+  digests: string[];
+  size: number;
+  createdAt: string;
+  containers: number;
+  dangling: boolean;
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  environmentId: number;
+  target: string;
+  status: 'running' | 'succeeded' | 'failed';
+  error?: string;
+  startedAt: string;
+  finishedAt?: string;
+  startedBy?: { userId: number; username: string };
+}
+
+/** What a pull or push job reports. */
+export type JobReport =
+  | { kind: 'layer'; id: string; status: string; current?: number; total?: number }
+  | { kind: 'status'; status: string };
+
+export interface HistoryLayer {
+  id: string;
+  createdAt: string;
+  createdBy: string;
+  size: number;
+  comment: string;
+  tags: string[];
+}
+
+const base = (environmentId: number) => `/api/environments/${environmentId}/images`;
+const ref = (reference: string) => `ref=${encodeURIComponent(reference)}`;
+
+export const imagesApi = {
+  list: (environmentId: number) => call<Image[]>('GET', base(environmentId)),
+  history: (environmentId: number, reference: string) =>
+    call<HistoryLayer[]>('GET', `${base(environmentId)}/history?${ref(reference)}`),
+  pull: (environmentId: number, reference: string, registryId?: number) =>
+    call<Job>('POST', `${base(environmentId)}/pull`, { reference, ...(registryId ? { registryId } : {}) }),
+  push: (environmentId: number, reference: string) =>
+    call<Job>('POST', `${base(environmentId)}/push`, { reference }),
+  tag: (environmentId: number, source: string, target: string) =>
+    call<void>('POST', `${base(environmentId)}/tag`, { source, target }),
+  untag: (environmentId: number, tag: string) => call<void>('POST', `${base(environmentId)}/untag`, { tag }),
+  remove: (environmentId: number, reference: string, force: boolean) =>
+    call<void>('DELETE', `${base(environmentId)}?${ref(reference)}${force ? '&force=true' : ''}`),
+  prune: (environmentId: number, all: boolean) =>
+    call<{ deleted: string[]; spaceReclaimed: number }>('POST', `${base(environmentId)}/prune`, { all }),
+  exportUrl: (environmentId: number, reference: string) => `${base(environmentId)}/export?${ref(reference)}`,
+  importArchive: (environmentId: number, archive: File) =>
+    call<{ loaded: string[] }>('POST', `${base(environmentId)}/import`, archive),
+  jobs: (environmentId: number) => call<Job[]>('GET', `/api/environments/${environmentId}/jobs`),
+  jobEventsUrl: (environmentId: number, jobId: string) =>
+    `/api/environments/${environmentId}/jobs/${jobId}/events`,
+};

@@ -1,0 +1,40 @@
+// Saved registries and browsing them.
+import { call } from './api';
+
+export interface Registry {
+  id: number;
+  name: string;
+  url: string;
+  username: string | null;
+  hasPassword: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RegistryInput {
+  name: string;
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+export interface TagDigest {
+  digest: string;
+  mediaType: string;
+  platforms?: { os: string; architecture: string; variant?: string; digest: string }[];
+}
+
+const one = (id: number) => `/api/registries/${id}`;
+const repo = (repository: string) => `repository=${encodeURIComponent(repository)}`;
+
+export const registriesApi = {
+  list: () => call<Registry[]>('GET', '/api/registries'),
+  create: (input: RegistryInput) => call<Registry>('POST', '/api/registries', input),
+  update: (id: number, input: Partial<RegistryInput>) => call<Registry>('PATCH', one(id), input),
+  remove: (id: number) => call<void>('DELETE', one(id)),
+  test: (id: number) => call<{ ok: boolean }>('POST', `${one(id)}/test`),
+  repositories: (id: number) => call<string[]>('GET', `${one(id)}/repositories`),
+  tags: (id: number, repository: string) => call<string[]>('GET', `${one(id)}/tags?${repo(repository)}`),
+  digest: (id: number, repository: string, tag: string) =>
+    call<TagDigest>('GET', `${one(id)}/digest?${repo(repository)}&tag=${encodeURIComponent(tag)}`),
+};
