@@ -71,3 +71,24 @@ export function recordLogin(
     detail,
   });
 }
+
+/** An action that is not an HTTP change (a terminal session opening), told by its route. */
+export function recordAction(
+  audit: AuditLog,
+  context: { request: Request; server?: unknown; principal?: Principal },
+  entry: {
+    environmentId: number;
+    action: string;
+    target: string;
+    outcome: 'success' | 'failure';
+    detail: string;
+  },
+): Promise<void> {
+  return audit.record({
+    userId: context.principal?.userId ?? null,
+    username: context.principal?.username ?? '',
+    sourceIp: clientContext(context.request, context.server as never).sourceIp,
+    status: entry.outcome === 'success' ? 101 : 409,
+    ...entry,
+  });
+}

@@ -62,6 +62,9 @@ test('pull an image and watch each layer progress to the end', async () => {
   for (const bar of bars) expect(await bar.getAttribute('aria-valuenow')).toBe('100');
   await page.locator(`[data-image="${bed.images.pullable}"]`).waitFor();
   expect((await docker.inspectImage(bed.images.pullable)).RepoTags).toContain(bed.images.pullable);
+
+  await page.getByRole('button', { name: `Details of ${bed.images.pullable}` }).click();
+  await page.getByTestId('image-history').locator('li').first().waitFor();
 });
 
 test('save a registry that needs a password and browse it to a tag digest', async () => {

@@ -21,7 +21,7 @@ let server: { stop(): void; url: string };
 
 beforeAll(async () => {
   env = await localEnvironment();
-  const deps = { environments: env.environments, clients: env.clients };
+  const deps = { environments: env.environments, clients: env.clients, audit: env.audit };
   const routes = routesApp((access) =>
     new Elysia().use(containerStreamRoutes({ access, ...deps })).use(terminalRoutes({ access, ...deps })),
   );
@@ -213,6 +213,14 @@ describe('terminal', () => {
     const closed = await terminal.closed;
     expect(closed.code).toBe(1000);
     expect(terminal.texts.at(-1)).toMatchObject({ type: 'exit', code: 3 });
+    await env.audit.flush();
+    const { entries } = await env.audit.search({ action: 'containers:exec', text: id });
+    expect(entries[0]).toMatchObject({
+      username: 'admin',
+      environmentId: env.environmentId,
+      outcome: 'success',
+      detail: 'terminal: /bin/sh',
+    });
   });
 
   test('several terminals at once, a chosen user, and closing from the browser ends the exec', async () => {
@@ -245,6 +253,9 @@ describe('terminal', () => {
     const closed = await terminal.closed;
     expect(closed.code).toBe(4409);
     expect(terminal.texts[0].message).toContain('start it');
+    await env.audit.flush();
+    const { entries } = await env.audit.search({ action: 'containers:exec', text: id });
+    expect(entries[0]).toMatchObject({ outcome: 'failure' });
   });
 
   test('attach to the main process', async () => {

@@ -12,6 +12,7 @@ import { openStore } from '../../daemon/store.ts';
 import { DockerClient } from '../../docker/client.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { JobRegistry } from '../../jobs/job-registry.ts';
+import type { AuditLog } from '../../store/audit-log.ts';
 import type { Database } from '../../store/database.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { RegistryStore } from '../../store/registries.ts';
@@ -25,6 +26,7 @@ export interface LocalEnvironment {
   clients: DockerClientPool;
   registries: RegistryStore;
   jobs: JobRegistry;
+  audit: AuditLog;
   /** The store underneath, to check what is kept at rest. */
   db: Database;
   environmentId: number;
@@ -69,6 +71,7 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
     clients: services.clients,
     registries: services.registries,
     jobs: services.jobs,
+    audit: services.audit,
     db: store.db,
     environmentId: environment.id,
     docker,

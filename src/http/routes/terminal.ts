@@ -9,14 +9,17 @@ import { DockerApiError } from '../../docker/errors.ts';
 import type { HijackedConnection } from '../../docker/hijack.ts';
 import { demuxDockerStream, streamFrom } from '../../docker/streams.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
+import type { AuditLog } from '../../store/audit-log.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
+import { recordAction } from '../audit-trail.ts';
 import { describeError } from '../errors.ts';
 import { ContainerIdParams } from './container-schemas.ts';
 import { requireEnvironment } from './environments.ts';
 
 export interface TerminalRouteDeps {
   access: AccessControl;
+  audit: AuditLog;
   environments: EnvironmentStore;
   clients: DockerClientPool;
 }
@@ -40,7 +43,7 @@ interface Session {
   closed: boolean;
 }
 
-export function terminalRoutes({ access, environments, clients }: TerminalRouteDeps) {
+export function terminalRoutes({ access, audit, environments, clients }: TerminalRouteDeps) {
   const sessions = new WeakMap<object, Session>();
 
   return new Elysia({ prefix: '/api/environments/:id/containers/:containerId' }).use(access).ws('/terminal', {
@@ -63,11 +66,21 @@ export function terminalRoutes({ access, environments, clients }: TerminalRouteD
       const { id, containerId } = ws.data.params;
       const query = ws.data.query;
       const say = (message: object) => ws.send(JSON.stringify(message));
+      const audited = (outcome: 'success' | 'failure', detail: string) =>
+        recordAction(audit, ws.data, {
+          environmentId: id,
+          action: 'containers:exec',
+          target: new URL(ws.data.request.url).pathname,
+          outcome,
+          detail,
+        });
       try {
         const client = await clients.clientFor(await requireEnvironment(environments, id));
         const { State, Config } = await client.inspectContainer(containerId);
         if (!State.Running || State.Paused) {
-          say({ type: 'error', message: `The container is ${State.Status}: start it to open a terminal` });
+          const message = `The container is ${State.Status}: start it to open a terminal`;
+          say({ type: 'error', message });
+          await audited('failure', `terminal: ${message}`);
           ws.close(4409, 'container not running');
           return;
         }
@@ -86,6 +99,7 @@ export function terminalRoutes({ access, environments, clients }: TerminalRouteD
         // Sized before "ready", so that the browser's own resize cannot be overtaken by this one.
         await opened.resize(size).catch(() => {});
         say({ type: 'ready', shell: opened.description });
+        await audited('success', `terminal: ${opened.description}`);
         // Elysia would JSON-encode a Uint8Array; the raw socket sends it as a binary frame.
         void pump(opened.connection, (bytes) => ws.raw.send(bytes)).then(async () => {
           if (session.closed) return;
@@ -93,7 +107,9 @@ export function terminalRoutes({ access, environments, clients }: TerminalRouteD
           ws.close(1000, 'ended');
         });
       } catch (error) {
-        say({ type: 'error', message: describeError(error).body.message });
+        const { message } = describeError(error).body;
+        say({ type: 'error', message });
+        await audited('failure', `terminal: ${message}`);
         ws.close(4400, 'could not open');
       }
     },
