@@ -89,7 +89,7 @@ export class Authenticator {
     this.assertAddressAllowed(client);
     const credentials = await this.stores.users.credentials(username);
     const matches = await verifyPassword(password, credentials?.passwordHash ?? (await decoyHash));
-    if (!credentials || !credentials.passwordHash) return this.refuse(client);
+    if (!credentials?.passwordHash) return this.refuse(client);
     const { user } = credentials;
     if (user.locked) {
       throw new AuthError(

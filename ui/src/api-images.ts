@@ -42,9 +42,8 @@ const ref = (reference: string) => `ref=${encodeURIComponent(reference)}`;
 
 export const imagesApi = {
   list: (environmentId: number) => call<Image[]>('GET', base(environmentId)),
-  // biome-ignore lint/suspicious/noExplicitAny: the Engine's inspect document, shown as it is
   inspect: (environmentId: number, reference: string) =>
-    call<Record<string, any>>('GET', `${base(environmentId)}/inspect?${ref(reference)}`),
+    call<Record<string, unknown>>('GET', `${base(environmentId)}/inspect?${ref(reference)}`),
   history: (environmentId: number, reference: string) =>
     call<HistoryLayer[]>('GET', `${base(environmentId)}/history?${ref(reference)}`),
   pull: (environmentId: number, reference: string, registryId?: number) =>

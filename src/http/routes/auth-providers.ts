@@ -147,7 +147,7 @@ export function authProviderRoutes(deps: AuthProviderRouteDeps) {
 
   const enabledProvider = async (slug: string, kinds: AuthProvider['kind'][]) => {
     const found = await authProviders.withSecret(slug);
-    if (!found || !found.provider.enabled || !kinds.includes(found.provider.kind)) {
+    if (!found?.provider.enabled || !kinds.includes(found.provider.kind)) {
       throw new HttpError(404, 'PROVIDER_NOT_FOUND', `No login provider "${slug}"`);
     }
     return found;

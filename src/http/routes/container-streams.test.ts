@@ -48,6 +48,7 @@ async function run(script: string, config: Record<string, unknown> = {}): Promis
 
 interface Message {
   event: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the stream carries
   data: any;
 }
 
@@ -176,6 +177,7 @@ describe('terminal', () => {
   function open(path: string) {
     const socket = new WebSocket(`ws://${server.url}${path}`);
     socket.binaryType = 'arraybuffer';
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the stream carries
     const texts: any[] = [];
     let output = '';
     const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener('close', resolve));

@@ -60,6 +60,7 @@ async function create(overrides: Partial<ContainerSpec> = {}): Promise<{ id: str
   return { id: answer.body.id, name: body.name as string };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read the inspect document freely
 const inspect = (id: string) => env.docker.inspectContainer(id) as Promise<Record<string, any>>;
 const stateOf = async (id: string) => (await inspect(id)).State.Status as string;
 

@@ -53,9 +53,12 @@ afterAll(async () => {
   await env.close();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the job reports
+type Report = any;
+
 interface Followed {
-  events: { id?: string; data: any }[];
-  end: any;
+  events: { id?: string; data: Report }[];
+  end: Report;
 }
 
 /** Reads a job's server-sent events to its end. */
