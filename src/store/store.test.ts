@@ -9,6 +9,7 @@ import { rotateSecretKey } from './key-rotation.ts';
 import { migrate, pendingMigrations } from './migrate.ts';
 import { MIGRATIONS } from './migration-files.ts';
 import { numberPlaceholders } from './postgres.ts';
+import { RegistryStore } from './registries.ts';
 import {
   KEY_FILE,
   loadSecretKey,
@@ -139,9 +140,19 @@ describe.each(DIALECTS)('%s', (dialect) => {
     const environments = new EnvironmentStore(scratch.db, box);
     const tls = { ca: 'CA PEM', cert: 'CERT PEM', key: PEM_KEY };
     const created = await environments.create({ name: 'tls', type: 'tcp-tls', address: 'h:2376', tls });
+    const registry = await new RegistryStore(scratch.db, box).create({
+      name: 'private',
+      url: 'https://registry.example.com',
+      username: 'ci',
+      password: 'registry password',
+    });
     const next = new SecretBox(Buffer.alloc(32, 5));
-    expect(await rotateSecretKey(scratch.db, box, next)).toEqual({ resealed: 3 });
+    expect(await rotateSecretKey(scratch.db, box, next)).toEqual({ resealed: 4 });
     expect(await new EnvironmentStore(scratch.db, next).tlsMaterial(created.id)).toEqual(tls);
+    expect(await new RegistryStore(scratch.db, next).credentials(registry.id)).toEqual({
+      username: 'ci',
+      password: 'registry password',
+    });
     await expect(environments.tlsMaterial(created.id)).rejects.toBeInstanceOf(SecretKeyMismatchError);
     await verifySecretKey(scratch.db, next);
     await expect(verifySecretKey(scratch.db, box)).rejects.toBeInstanceOf(SecretKeyMismatchError);
