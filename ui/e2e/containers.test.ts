@@ -26,7 +26,7 @@ beforeAll(async () => {
   server = await startBinary({ dataDir, dockerSocket: bed.dockerSocket });
   await ApiSession.forServer(server.url).setUpAdmin();
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.on('dialog', (dialog) => void dialog.accept());
   await logInPage(page, server.url);
 });
@@ -55,13 +55,17 @@ async function fillForm(fields: {
   return form;
 }
 
-test('create from the form; the list shows it start without a reload', async () => {
-  await page.getByRole('link', { name: 'Containers' }).click();
-  await page.getByTestId('container-table').or(page.getByTestId('containers-empty')).waitFor();
-  await page.evaluate(() => {
+test('create from the form; an open list shows it start without a reload', async () => {
+  // The list stays open in a second tab while the first one creates the container.
+  const list = await page.context().newPage();
+  await list.goto(`${server.url}/containers`);
+  await list.getByTestId('container-table').or(list.getByTestId('containers-empty')).waitFor();
+  await list.evaluate(() => {
     (globalThis as unknown as { stillThisPage: boolean }).stillThisPage = true;
   });
 
+  await page.bringToFront(); // a background tab is throttled
+  await page.getByRole('link', { name: 'Containers' }).click();
   await page.getByTestId('container-new').click();
   const form = await fillForm({
     image: bed.images.busybox,
@@ -70,17 +74,16 @@ test('create from the form; the list shows it start without a reload', async () 
     memory: '64m',
     labels: 'windflow.test=1',
   });
-  await form.getByLabel('Start it').uncheck();
   await form.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByTestId('container-name').textContent()).resolves.toBe(name);
 
-  await page.getByRole('link', { name: '← Containers' }).click();
-  await page.locator(`[data-container="${name}"][data-state="created"]`).waitFor();
-  await docker.startContainer(name); // from outside Windflow: only the events stream can tell the page
-  await page.locator(`[data-container="${name}"][data-state="running"]`).waitFor();
+  await list.locator(`[data-container="${name}"][data-state="running"]`).waitFor();
   expect(
-    await page.evaluate(() => (globalThis as unknown as { stillThisPage?: boolean }).stillThisPage),
+    await list.evaluate(() => (globalThis as unknown as { stillThisPage?: boolean }).stillThisPage),
   ).toBe(true);
+  await list.close();
+  await page.getByRole('link', { name: '← Containers' }).click();
+  await page.locator(`[data-container="${name}"][data-state="running"]`).waitFor();
 });
 
 test('its logs arrive live', async () => {
@@ -127,6 +130,28 @@ test('bad input in the form gets a clear message', async () => {
   await fillForm({ image: bed.images.busybox, name: `${name}-x`, memory: 'lots' });
   await form.getByRole('button', { name: 'Create' }).click();
   await expect(form.getByRole('alert').textContent()).resolves.toContain('write it like 512m');
+
+  const holder = await docker.createContainer({
+    Image: bed.images.busybox,
+    Cmd: ['sleep', '300'],
+    Labels: { 'windflow.test': '1' },
+    ExposedPorts: { '80/tcp': {} },
+    HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '' }] } },
+  });
+  await docker.startContainer(holder.Id);
+  const inspected = (await docker.inspectContainer(holder.Id)) as unknown as {
+    NetworkSettings: { Ports: Record<string, { HostPort: string }[]> };
+  };
+  const taken = inspected.NetworkSettings.Ports['80/tcp']?.[0]?.HostPort ?? '';
+  await fillForm({ image: bed.images.busybox, name: `${name}-x`, memory: '' });
+  await form.getByRole('button', { name: 'Add a port' }).click();
+  const port = form.getByTestId('port-row');
+  await port.getByLabel('Host port').fill(taken);
+  await port.getByLabel('Container port').fill('8080');
+  await form.getByRole('button', { name: 'Create' }).click();
+  await form.getByRole('alert').getByText('already in use').waitFor();
+  await port.getByRole('button', { name: /Remove port/ }).click();
+  await docker.removeContainer(holder.Id, { force: true });
 
   await fillForm({ image: `${bed.registry.address}/windflow-test/missing:1`, name: `${name}-x` });
   await form.getByRole('button', { name: 'Create' }).click();
