@@ -3,9 +3,10 @@
 // put back as it was. Only a successful recreate removes the old container.
 import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
-import { type ContainerSpec, recreatePlan } from './container-spec.ts';
+import { recreatePlan } from './container-spec.ts';
 import { connectNetworks, ensureImage, startContainer } from './containers.ts';
 import type { RegistryAuth } from './image-reference.ts';
+import type { ContainerSpec } from './views.ts';
 
 export interface RecreateSteps {
   /** Runs after the new container is created and before it starts; tests use it to fail midway. */

@@ -4,65 +4,7 @@
 // survive a recreate.
 import { HttpError } from '../http/errors.ts';
 import type { ContainerInspect } from './types.ts';
-
-export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
-
-export interface PortSpec {
-  containerPort: number;
-  protocol: 'tcp' | 'udp';
-  /** Absent: exposed only. 0: any free host port. */
-  hostPort?: number;
-  hostIp?: string;
-}
-
-export interface MountSpec {
-  type: 'bind' | 'volume';
-  /** A host path for binds, a volume name for volumes. */
-  source: string;
-  target: string;
-  readOnly: boolean;
-}
-
-export interface NetworkSpec {
-  name: string;
-  aliases: string[];
-  ipv4Address?: string;
-}
-
-export interface HealthcheckSpec {
-  /** Run with the container's shell (CMD-SHELL). */
-  command: string;
-  intervalSeconds?: number;
-  timeoutSeconds?: number;
-  retries?: number;
-  startPeriodSeconds?: number;
-}
-
-export interface ContainerSpec {
-  image: string;
-  name?: string;
-  command?: string[];
-  entrypoint?: string[];
-  env: Record<string, string>;
-  ports: PortSpec[];
-  mounts: MountSpec[];
-  networks: NetworkSpec[];
-  restartPolicy: RestartPolicyName;
-  maxRetries?: number;
-  labels: Record<string, string>;
-  /** "512m", "1g" or bytes; absent or empty: no limit. */
-  memory?: string;
-  /** CPUs, e.g. 0.5. */
-  cpus?: number;
-  user?: string;
-  workingDir?: string;
-  hostname?: string;
-  privileged: boolean;
-  capAdd: string[];
-  capDrop: string[];
-  tty: boolean;
-  healthcheck?: HealthcheckSpec;
-}
+import type { ContainerSpec, MountSpec, NetworkSpec, PortSpec, RestartPolicyName } from './views.ts';
 
 /** The Engine's create body, plus the networks to connect after creating (API 1.41 takes one). */
 export interface CreatePlan {

@@ -1,5 +1,6 @@
 // Container resource usage computed the way `docker stats` does, from the Engine's stats
 // samples (each carries the previous CPU reading as precpu_stats).
+import type { Rates, Usage } from './views.ts';
 
 export interface StatsSample {
   read: string;
@@ -19,29 +20,6 @@ interface CpuStats {
   cpu_usage: { total_usage: number; percpu_usage?: number[] };
   system_cpu_usage?: number;
   online_cpus?: number;
-}
-
-export interface Usage {
-  at: string;
-  /** 100% is one CPU fully used, as in docker stats. */
-  cpuPercent: number;
-  /** Usage without the page cache that can be reclaimed. */
-  memoryBytes: number;
-  memoryLimitBytes: number;
-  memoryPercent: number;
-  networkRxBytes: number;
-  networkTxBytes: number;
-  blockReadBytes: number;
-  blockWriteBytes: number;
-  pids: number;
-}
-
-/** Byte rates between two usages, per second. */
-export interface Rates {
-  networkRxPerSecond: number;
-  networkTxPerSecond: number;
-  blockReadPerSecond: number;
-  blockWritePerSecond: number;
 }
 
 export function usageOf(sample: StatsSample): Usage {

@@ -3,37 +3,22 @@
 // quick look at CPU and memory.
 import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
-import { type ContainerSpec, createPlan, endpointConfig, type NetworkSpec } from './container-spec.ts';
-import { type StatsSample, type Usage, usageOf } from './container-stats.ts';
+import { createPlan, endpointConfig } from './container-spec.ts';
+import { type StatsSample, usageOf } from './container-stats.ts';
 import { DockerApiError } from './errors.ts';
 import type { RegistryAuth } from './image-reference.ts';
 import type { ContainerInspect, ContainerSummary } from './types.ts';
+import type {
+  BulkResult,
+  ContainerDetail,
+  ContainerSpec,
+  ContainerView,
+  NetworkSpec,
+  Usage,
+} from './views.ts';
 
 export const CONTAINER_ACTIONS = ['start', 'stop', 'restart', 'pause', 'unpause', 'kill', 'remove'] as const;
 export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
-
-export interface PortView {
-  privatePort: number;
-  publicPort?: number;
-  ip?: string;
-  protocol: string;
-}
-
-export interface ContainerView {
-  id: string;
-  name: string;
-  image: string;
-  imageId: string;
-  state: string;
-  health?: 'healthy' | 'unhealthy' | 'starting';
-  status: string;
-  ports: PortView[];
-  /** The Compose project it belongs to. */
-  project?: string;
-  labels: Record<string, string>;
-  networks: string[];
-  createdAt: string;
-}
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 const SECRET_KEY = /pass|secret|token|key|credential|auth|private|api_?key|salt|dsn/i;
@@ -90,36 +75,6 @@ export function containerView(summary: ContainerSummary): ContainerView {
     networks,
     createdAt: new Date(Number(summary.Created) * 1000).toISOString(),
   };
-}
-
-export interface ContainerDetail {
-  overview: {
-    id: string;
-    name: string;
-    state: string;
-    running: boolean;
-    paused: boolean;
-    exitCode: number;
-    error: string;
-    startedAt: string;
-    finishedAt: string;
-    restartCount: number;
-    health?: {
-      status: string;
-      failingStreak: number;
-      lastOutput?: string;
-      lastExitCode?: number;
-      lastCheckAt?: string;
-    };
-    image: string;
-    imageId: string;
-    imageDigest?: string;
-    createdAt: string;
-    tty: boolean;
-  };
-  /** The raw inspect document, with secret-looking environment values masked. */
-  inspect: ContainerInspect;
-  maskedEnvKeys: string[];
 }
 
 /** What the detail page shows; values of env vars whose names look secret are masked. */
@@ -266,12 +221,6 @@ export async function runAction(client: DockerClient, id: string, action: Contai
     default:
       await client.request('POST', `${path}/${action}`);
   }
-}
-
-export interface BulkResult {
-  id: string;
-  ok: boolean;
-  error?: string;
 }
 
 /** Runs the action on each container, a few at a time; one failure does not stop the others. */

@@ -5,24 +5,7 @@ import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
 import { DockerApiError } from './errors.ts';
 import type { PullProgress } from './types.ts';
-
-export interface ImageView {
-  id: string;
-  tags: string[];
-  digests: string[];
-  size: number;
-  createdAt: string;
-  /** How many containers (running or not) use it. */
-  containers: number;
-  dangling: boolean;
-}
-
-export interface LayerProgress {
-  id: string;
-  status: string;
-  current?: number;
-  total?: number;
-}
+import type { ImageView, LayerProgress } from './views.ts';
 
 export async function listImageViews(client: DockerClient): Promise<ImageView[]> {
   const [images, containers] = await Promise.all([client.listImages(), client.listContainers({ all: true })]);

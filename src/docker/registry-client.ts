@@ -2,24 +2,11 @@
 // digest, multi-architecture lists included. Basic auth and the Bearer token flow (a 401 with
 // WWW-Authenticate: Bearer realm=...,service=...,scope=... sends us to the token service with
 // the credentials) both work. Every response body is read or cancelled.
+import type { TagDigest } from './views.ts';
 
 export interface RegistryCredentials {
   username?: string;
   password?: string;
-}
-
-export interface PlatformDigest {
-  os: string;
-  architecture: string;
-  variant?: string;
-  digest: string;
-}
-
-export interface TagDigest {
-  digest: string;
-  mediaType: string;
-  /** For a manifest list or OCI index: one entry per platform. */
-  platforms?: PlatformDigest[];
 }
 
 export class RegistryError extends Error {

@@ -1,133 +1,35 @@
 // Containers of an environment: list rows, detail, the form's spec, actions and live streams.
+// The shapes come from the server's own definitions.
+import type {
+  BulkResult,
+  ContainerDetail,
+  ContainerView as ContainerRow,
+  ContainerSpec,
+  MountSpec,
+  NetworkSpec,
+  PortSpec,
+  PortView,
+  Rates,
+  Usage as UsageReading,
+} from '../../src/docker/views.ts';
 import { call } from './api';
 
-export interface PortView {
-  privatePort: number;
-  publicPort?: number;
-  ip?: string;
-  protocol: string;
-}
+export type {
+  BulkResult,
+  ContainerDetail,
+  ContainerRow,
+  ContainerSpec,
+  MountSpec,
+  NetworkSpec,
+  PortSpec,
+  PortView,
+};
 
-export interface ContainerRow {
-  id: string;
-  name: string;
-  image: string;
-  imageId: string;
-  state: string;
-  health?: 'healthy' | 'unhealthy' | 'starting';
-  status: string;
-  ports: PortView[];
-  project?: string;
-  labels: Record<string, string>;
-  networks: string[];
-  createdAt: string;
-}
-
-export interface Usage {
-  at: string;
-  cpuPercent: number;
-  memoryBytes: number;
-  memoryLimitBytes: number;
-  memoryPercent: number;
-  networkRxBytes: number;
-  networkTxBytes: number;
-  blockReadBytes: number;
-  blockWriteBytes: number;
-  pids: number;
-  networkRxPerSecond?: number;
-  networkTxPerSecond?: number;
-  blockReadPerSecond?: number;
-  blockWritePerSecond?: number;
-}
-
-export interface ContainerDetail {
-  overview: {
-    id: string;
-    name: string;
-    state: string;
-    running: boolean;
-    paused: boolean;
-    exitCode: number;
-    error: string;
-    startedAt: string;
-    finishedAt: string;
-    restartCount: number;
-    health?: {
-      status: string;
-      failingStreak: number;
-      lastOutput?: string;
-      lastExitCode?: number;
-      lastCheckAt?: string;
-    };
-    image: string;
-    imageId: string;
-    imageDigest?: string;
-    createdAt: string;
-    tty: boolean;
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: the Engine's inspect document, shown as it is
-  inspect: Record<string, any>;
-  maskedEnvKeys: string[];
-}
-
-export interface PortSpec {
-  containerPort: number;
-  protocol: 'tcp' | 'udp';
-  hostPort?: number;
-  hostIp?: string;
-}
-
-export interface MountSpec {
-  type: 'bind' | 'volume';
-  source: string;
-  target: string;
-  readOnly: boolean;
-}
-
-export interface NetworkSpec {
-  name: string;
-  aliases: string[];
-  ipv4Address?: string;
-}
-
-export interface ContainerSpec {
-  image: string;
-  name?: string;
-  command?: string[];
-  entrypoint?: string[];
-  env: Record<string, string>;
-  ports: PortSpec[];
-  mounts: MountSpec[];
-  networks: NetworkSpec[];
-  restartPolicy: 'no' | 'always' | 'unless-stopped' | 'on-failure';
-  maxRetries?: number;
-  labels: Record<string, string>;
-  memory?: string;
-  cpus?: number;
-  user?: string;
-  workingDir?: string;
-  hostname?: string;
-  privileged: boolean;
-  capAdd: string[];
-  capDrop: string[];
-  tty: boolean;
-  healthcheck?: {
-    command: string;
-    intervalSeconds?: number;
-    timeoutSeconds?: number;
-    retries?: number;
-    startPeriodSeconds?: number;
-  };
-}
+/** A reading; the live stats add the rates since the one before. */
+export type Usage = UsageReading & Partial<Rates>;
 
 export const CONTAINER_ACTIONS = ['start', 'stop', 'restart', 'pause', 'unpause', 'kill', 'remove'] as const;
 export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
-
-export interface BulkResult {
-  id: string;
-  ok: boolean;
-  error?: string;
-}
 
 const base = (environmentId: number) => `/api/environments/${environmentId}/containers`;
 const one = (environmentId: number, id: string) => `${base(environmentId)}/${encodeURIComponent(id)}`;

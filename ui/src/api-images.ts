@@ -1,15 +1,8 @@
 // Images of an environment, and the background jobs that pull and push them.
+import type { ImageView, LayerProgress } from '../../src/docker/views.ts';
 import { call } from './api';
 
-export interface Image {
-  id: string;
-  tags: string[];
-  digests: string[];
-  size: number;
-  createdAt: string;
-  containers: number;
-  dangling: boolean;
-}
+export type Image = ImageView;
 
 export interface Job {
   id: string;
@@ -24,9 +17,7 @@ export interface Job {
 }
 
 /** What a pull or push job reports. */
-export type JobReport =
-  | { kind: 'layer'; id: string; status: string; current?: number; total?: number }
-  | { kind: 'status'; status: string };
+export type JobReport = ({ kind: 'layer' } & LayerProgress) | { kind: 'status'; status: string };
 
 export interface HistoryLayer {
   id: string;

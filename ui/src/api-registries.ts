@@ -1,5 +1,8 @@
 // Saved registries and browsing them.
+import type { TagDigest } from '../../src/docker/views.ts';
 import { call } from './api';
+
+export type { TagDigest };
 
 export interface Registry {
   id: number;
@@ -16,12 +19,6 @@ export interface RegistryInput {
   url: string;
   username?: string;
   password?: string;
-}
-
-export interface TagDigest {
-  digest: string;
-  mediaType: string;
-  platforms?: { os: string; architecture: string; variant?: string; digest: string }[];
 }
 
 const one = (id: number) => `/api/registries/${id}`;

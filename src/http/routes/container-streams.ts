@@ -2,8 +2,9 @@
 // live resource usage, its processes, and files in and out as tar.
 import { Elysia, t } from 'elysia';
 import type { DockerClient } from '../../docker/client.ts';
-import { ratesBetween, type Usage, usageOf } from '../../docker/container-stats.ts';
+import { ratesBetween, usageOf } from '../../docker/container-stats.ts';
 import { type LogChunk, streamFrom } from '../../docker/streams.ts';
+import type { Usage } from '../../docker/views.ts';
 import { tarStream } from '../../docker/volume-tar.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';

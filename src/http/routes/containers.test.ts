@@ -2,7 +2,7 @@
 // actions one by one and in bulk, rename, edit (recreate) keeping what the form does not cover,
 // and a recreate that fails halfway and puts the original back.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { ContainerSpec } from '../../docker/container-spec.ts';
+import type { ContainerSpec } from '../../docker/views.ts';
 import type { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
 import { containerRoutes } from './containers.ts';
