@@ -38,6 +38,14 @@ const LogQuery = t.Object({
 
 export function containerStreamRoutes({ access, environments, clients }: ContainerStreamRouteDeps) {
   const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
+  /** The environment's client, once the container is known to run; else a 409 saying `why`. */
+  const runningClientOf = async (params: { id: number; containerId: string }, why: string) => {
+    const client = await clientOf(params.id);
+    const { State } = await client.inspectContainer(params.containerId);
+    if (!State.Running)
+      throw new HttpError(409, 'CONTAINER_NOT_RUNNING', `The container is not running: ${why}`);
+    return client;
+  };
 
   return new Elysia({ prefix: '/api/environments/:id/containers/:containerId' })
     .use(access)
@@ -104,15 +112,7 @@ export function containerStreamRoutes({ access, environments, clients }: Contain
     .get(
       '/stats',
       async ({ params }) => {
-        const client = await clientOf(params.id);
-        const { State } = await client.inspectContainer(params.containerId);
-        if (!State.Running) {
-          throw new HttpError(
-            409,
-            'CONTAINER_NOT_RUNNING',
-            'The container is not running: it has no live usage',
-          );
-        }
+        const client = await runningClientOf(params, 'it has no live usage');
         return eventStreamResponse((signal) => usageMessages(client, params.containerId, signal));
       },
       {
@@ -128,15 +128,7 @@ export function containerStreamRoutes({ access, environments, clients }: Contain
     .get(
       '/top',
       async ({ params }) => {
-        const client = await clientOf(params.id);
-        const { State } = await client.inspectContainer(params.containerId);
-        if (!State.Running) {
-          throw new HttpError(
-            409,
-            'CONTAINER_NOT_RUNNING',
-            'The container is not running: it has no processes',
-          );
-        }
+        const client = await runningClientOf(params, 'it has no processes');
         const { Titles, Processes } = await client.topContainer(params.containerId);
         return { titles: Titles, processes: Processes ?? [] };
       },

@@ -109,7 +109,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
     return jobs.get(id);
   };
 
-  return new Elysia({ prefix: '/api/environments/:id/images' })
+  const routes = new Elysia({ prefix: '/api/environments/:id/images' })
     .use(access)
     .get('', async ({ params }) => listImageViews(await clientOf(params.id)), {
       access: 'images:read',
@@ -131,34 +131,6 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
       response: failures,
       detail: { summary: 'The layers of an image, newest first, with the command that made each', tags },
     })
-    .post(
-      '/pull',
-      async ({ params, body, principal, set }) => {
-        set.status = 202;
-        return startTransfer('images:pull', params.id, body, principal);
-      },
-      {
-        access: 'images:pull',
-        params: EnvironmentParams,
-        body: TransferBody,
-        response: { 202: JobSchema, ...failures },
-        detail: { summary: 'Start pulling an image; follow the job for per-layer progress', tags },
-      },
-    )
-    .post(
-      '/push',
-      async ({ params, body, principal, set }) => {
-        set.status = 202;
-        return startTransfer('images:push', params.id, body, principal);
-      },
-      {
-        access: 'images:push',
-        params: EnvironmentParams,
-        body: TransferBody,
-        response: { 202: JobSchema, ...failures },
-        detail: { summary: 'Start pushing an image to its registry; follow the job for progress', tags },
-      },
-    )
     .post(
       '/tag',
       async ({ params, body, set }) => {
@@ -253,4 +225,26 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
         detail: { summary: 'Load images from a tar (docker save format)', tags },
       },
     );
+
+  const transfers = [
+    ['pull', 'Start pulling an image; follow the job for per-layer progress'],
+    ['push', 'Start pushing an image to its registry; follow the job for progress'],
+  ] as const;
+  for (const [direction, summary] of transfers) {
+    routes.post(
+      `/${direction}`,
+      async ({ params, body, principal, set }) => {
+        set.status = 202;
+        return startTransfer(`images:${direction}`, params.id, body, principal);
+      },
+      {
+        access: `images:${direction}`,
+        params: EnvironmentParams,
+        body: TransferBody,
+        response: { 202: JobSchema, ...failures },
+        detail: { summary, tags },
+      },
+    );
+  }
+  return routes;
 }
