@@ -131,9 +131,10 @@ export class JobRegistry {
 
   /**
    * What the job reported after `afterSeq` and then, live, everything it reports until it ends;
-   * the last message is `end`. Leaving the loop early stops following, not the job.
+   * the last message is `end`. Leaving the loop early, or aborting `signal` (the follower went
+   * away), stops following, not the job.
    */
-  async *follow(id: string, afterSeq = 0): AsyncGenerator<JobMessage> {
+  async *follow(id: string, afterSeq = 0, signal?: AbortSignal): AsyncGenerator<JobMessage> {
     const entry = this.entries.get(id);
     if (!entry) return;
     const queue: JobMessage[] = this.events(id, afterSeq).map((event) => ({ type: 'event', event }));
@@ -152,8 +153,10 @@ export class JobRegistry {
       while (true) {
         const message = queue.shift();
         if (!message) {
+          if (signal?.aborted) return;
           await new Promise<void>((resolve) => {
             wake = resolve;
+            signal?.addEventListener('abort', () => resolve(), { once: true });
           });
           wake = undefined;
           continue;

@@ -67,7 +67,7 @@ export function jobRoutes({ access, jobs }: JobRouteDeps) {
       ({ params, principal, request }) => {
         const job = requireJob(params.jobId, params.id, principal);
         const afterSeq = Number(request.headers.get('last-event-id') ?? 0) || 0;
-        return eventStreamResponse(() => jobMessages(jobs, job.id, afterSeq));
+        return eventStreamResponse((signal) => jobMessages(jobs, job.id, afterSeq, signal));
       },
       {
         access: 'environments:read',
@@ -86,8 +86,9 @@ async function* jobMessages(
   jobs: JobRegistry,
   jobId: string,
   afterSeq: number,
+  signal: AbortSignal,
 ): AsyncGenerator<ServerSentEvent> {
-  for await (const message of jobs.follow(jobId, afterSeq)) {
+  for await (const message of jobs.follow(jobId, afterSeq, signal)) {
     if (message.type === 'event') yield { id: String(message.event.seq), data: message.event.data };
     else yield { event: 'end', data: message.job };
   }
