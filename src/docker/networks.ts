@@ -6,54 +6,7 @@ import type { DockerClient } from './client.ts';
 import { DockerApiError } from './errors.ts';
 import { BUILTIN_NETWORKS } from './system.ts';
 import type { ContainerSummary } from './types.ts';
-
-export interface SubnetView {
-  subnet: string;
-  gateway: string | null;
-  ipRange: string | null;
-}
-
-export interface AttachedContainer {
-  id: string;
-  name: string;
-  ipv4: string | null;
-  aliases: string[];
-}
-
-export interface NetworkView {
-  id: string;
-  name: string;
-  driver: string;
-  scope: string;
-  internal: boolean;
-  attachable: boolean;
-  ipv6: boolean;
-  builtin: boolean;
-  subnets: SubnetView[];
-  labels: Record<string, string>;
-  options: Record<string, string>;
-  createdAt: string | null;
-  containers: AttachedContainer[];
-}
-
-export interface NetworkInput {
-  name: string;
-  driver?: string;
-  /** For macvlan and ipvlan: the host interface to attach to (the driver's `parent` option). */
-  parent?: string;
-  internal?: boolean;
-  attachable?: boolean;
-  enableIPv6?: boolean;
-  labels?: Record<string, string>;
-  options?: Record<string, string>;
-  ipam?: { subnet: string; gateway?: string; ipRange?: string }[];
-}
-
-export interface ConnectInput {
-  container: string;
-  aliases?: string[];
-  ipv4Address?: string;
-}
+import type { AttachedContainer, ConnectInput, NetworkInput, NetworkView } from './views.ts';
 
 interface NetworkAnswer {
   Id: string;

@@ -1,5 +1,6 @@
 // The shapes the API answers with and takes, shared by the server and the UI (which imports
-// these types only): what a container, its form, its usage, an image or a registry tag look like.
+// these types only): containers, their form and usage, images, registry tags, volumes, their
+// files, and networks.
 import type { ContainerInspect } from './types.ts';
 
 export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
@@ -173,4 +174,101 @@ export interface TagDigest {
   mediaType: string;
   /** For a manifest list or OCI index: one entry per platform. */
   platforms?: PlatformDigest[];
+}
+
+export interface SubnetView {
+  subnet: string;
+  gateway: string | null;
+  ipRange: string | null;
+}
+
+export interface AttachedContainer {
+  id: string;
+  name: string;
+  ipv4: string | null;
+  aliases: string[];
+}
+
+export interface NetworkView {
+  id: string;
+  name: string;
+  driver: string;
+  scope: string;
+  internal: boolean;
+  attachable: boolean;
+  ipv6: boolean;
+  builtin: boolean;
+  subnets: SubnetView[];
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  createdAt: string | null;
+  containers: AttachedContainer[];
+}
+
+export interface NetworkInput {
+  name: string;
+  driver?: string;
+  /** For macvlan and ipvlan: the host interface to attach to (the driver's `parent` option). */
+  parent?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  enableIPv6?: boolean;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+  ipam?: { subnet: string; gateway?: string; ipRange?: string }[];
+}
+
+export interface ConnectInput {
+  container: string;
+  aliases?: string[];
+  ipv4Address?: string;
+}
+
+export interface ContainerRef {
+  id: string;
+  name: string;
+  state: string;
+}
+
+export interface VolumeView {
+  name: string;
+  driver: string;
+  mountpoint: string;
+  scope: string;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  createdAt: string | null;
+  /** Bytes, when the daemon knows (local driver); null otherwise. */
+  size: number | null;
+  usedBy: ContainerRef[];
+}
+
+export interface VolumeInput {
+  name?: string;
+  driver?: string;
+  driverOptions?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface VolumeEntry {
+  name: string;
+  /** Relative to the volume's root. */
+  path: string;
+  type: EntryType;
+  size: number;
+  /** Permission bits in octal, e.g. "0644" (with setuid/setgid/sticky when set). */
+  mode: string;
+  uid: number;
+  gid: number;
+  /** ISO 8601. */
+  mtime: string;
+  /** Where a symbolic link points, as stored in the link. */
+  target?: string;
+}
+
+export interface DirectoryListing {
+  path: string;
+  entries: VolumeEntry[];
 }

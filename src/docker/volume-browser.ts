@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
+import type { DirectoryListing, EntryType, VolumeEntry } from './views.ts';
 import { execIn, type VolumeHelpers } from './volume-helper.ts';
 import {
   assertValidName,
@@ -18,29 +19,6 @@ import {
   relativePath,
 } from './volume-paths.ts';
 import { type TarEntry, TarFormatError, TarParser, tarStream } from './volume-tar.ts';
-
-export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
-
-export interface VolumeEntry {
-  name: string;
-  /** Relative to the volume's root. */
-  path: string;
-  type: EntryType;
-  size: number;
-  /** Permission bits in octal, e.g. "0644" (with setuid/setgid/sticky when set). */
-  mode: string;
-  uid: number;
-  gid: number;
-  /** ISO 8601. */
-  mtime: string;
-  /** Where a symbolic link points, as stored in the link. */
-  target?: string;
-}
-
-export interface DirectoryListing {
-  path: string;
-  entries: VolumeEntry[];
-}
 
 export interface UploadFile {
   name: string;

@@ -5,33 +5,8 @@ import type { DockerClient } from './client.ts';
 import { DockerApiError } from './errors.ts';
 import { type DfVolume, diskUsage } from './system.ts';
 import type { ContainerSummary, VolumeSummary } from './types.ts';
+import type { ContainerRef, VolumeInput, VolumeView } from './views.ts';
 import { HELPER_LABEL } from './volume-helper.ts';
-
-export interface ContainerRef {
-  id: string;
-  name: string;
-  state: string;
-}
-
-export interface VolumeView {
-  name: string;
-  driver: string;
-  mountpoint: string;
-  scope: string;
-  labels: Record<string, string>;
-  options: Record<string, string>;
-  createdAt: string | null;
-  /** Bytes, when the daemon knows (local driver); null otherwise. */
-  size: number | null;
-  usedBy: ContainerRef[];
-}
-
-export interface VolumeInput {
-  name?: string;
-  driver?: string;
-  driverOptions?: Record<string, string>;
-  labels?: Record<string, string>;
-}
 
 interface VolumeAnswer extends VolumeSummary {
   Scope?: string;

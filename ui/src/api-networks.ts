@@ -1,52 +1,14 @@
 // Networks and the containers attached to them.
+import type {
+  AttachedContainer,
+  ConnectInput,
+  NetworkView as Network,
+  NetworkInput,
+  SubnetView,
+} from '../../src/docker/views.ts';
 import { call } from './api';
 
-export interface Subnet {
-  subnet: string;
-  gateway: string | null;
-  ipRange: string | null;
-}
-
-export interface AttachedContainer {
-  id: string;
-  name: string;
-  ipv4: string | null;
-  aliases: string[];
-}
-
-export interface Network {
-  id: string;
-  name: string;
-  driver: string;
-  scope: string;
-  internal: boolean;
-  attachable: boolean;
-  ipv6: boolean;
-  builtin: boolean;
-  subnets: Subnet[];
-  labels: Record<string, string>;
-  options: Record<string, string>;
-  createdAt: string | null;
-  containers: AttachedContainer[];
-}
-
-export interface NetworkInput {
-  name: string;
-  driver?: string;
-  parent?: string;
-  internal?: boolean;
-  attachable?: boolean;
-  enableIPv6?: boolean;
-  labels?: Record<string, string>;
-  options?: Record<string, string>;
-  ipam?: { subnet: string; gateway?: string; ipRange?: string }[];
-}
-
-export interface ConnectInput {
-  container: string;
-  aliases?: string[];
-  ipv4Address?: string;
-}
+export type { AttachedContainer, ConnectInput, Network, NetworkInput, SubnetView as Subnet };
 
 const base = (environmentId: number) => `/api/environments/${environmentId}/networks`;
 const networkPath = (environmentId: number, network: string) =>

@@ -1,44 +1,14 @@
 // Volumes and the files inside them.
+import type {
+  ContainerRef,
+  EntryType,
+  VolumeView as Volume,
+  VolumeEntry,
+  VolumeInput,
+} from '../../src/docker/views.ts';
 import { call } from './api';
 
-export interface ContainerRef {
-  id: string;
-  name: string;
-  state: string;
-}
-
-export interface Volume {
-  name: string;
-  driver: string;
-  mountpoint: string;
-  scope: string;
-  labels: Record<string, string>;
-  options: Record<string, string>;
-  createdAt: string | null;
-  size: number | null;
-  usedBy: ContainerRef[];
-}
-
-export interface VolumeInput {
-  name?: string;
-  driver?: string;
-  driverOptions?: Record<string, string>;
-  labels?: Record<string, string>;
-}
-
-export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
-
-export interface VolumeEntry {
-  name: string;
-  path: string;
-  type: EntryType;
-  size: number;
-  mode: string;
-  uid: number;
-  gid: number;
-  mtime: string;
-  target?: string;
-}
+export type { ContainerRef, EntryType, Volume, VolumeEntry, VolumeInput };
 
 const base = (environmentId: number) => `/api/environments/${environmentId}/volumes`;
 const volumePath = (environmentId: number, volume: string) =>
