@@ -1,8 +1,8 @@
 // Logging in people that LDAP or an OIDC/OAuth2 provider vouched for: their account is made on
 // first login, and their roles follow their groups at every login.
-import type { AuthProvider } from '../store/auth-providers.ts';
+import type { AuthProvider, UserSource } from '../store/records.ts';
 import type { RoleStore } from '../store/roles.ts';
-import type { UserSource, UserStore } from '../store/users.ts';
+import type { UserStore } from '../store/users.ts';
 import type { Authenticator, ClientContext, LoggedIn } from './authenticator.ts';
 import { AuthError } from './errors.ts';
 import { mapGroupsToRoles } from './ldap.ts';

@@ -1,7 +1,8 @@
 // One Docker client per environment, kept so that its connections are reused across requests.
 // A client is replaced when its environment changes and closed when it is removed.
 import { DockerClient } from '../docker/client.ts';
-import type { Environment, EnvironmentStore } from '../store/environments.ts';
+import type { EnvironmentStore } from '../store/environments.ts';
+import type { Environment } from '../store/records.ts';
 import { endpointFor } from './endpoint.ts';
 
 export class DockerClientPool {

@@ -1,5 +1,5 @@
 import type { DockerEndpoint } from '../docker/endpoint.ts';
-import type { Environment } from '../store/environments.ts';
+import type { Environment } from '../store/records.ts';
 
 export interface TlsMaterial {
   ca?: string;

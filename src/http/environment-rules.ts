@@ -1,7 +1,7 @@
 // Rules that span fields of an environment, checked on the merged result of a create or update.
 
 import { parseHostPort } from '../environments/endpoint.ts';
-import type { EnvironmentType } from '../store/environments.ts';
+import type { EnvironmentType } from '../store/records.ts';
 import { HttpError } from './errors.ts';
 
 export interface EnvironmentShape {

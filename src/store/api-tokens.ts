@@ -1,19 +1,8 @@
 // API tokens for scripts and CI: shown once at creation, stored as SHA-256, scoped and expiring.
 import type { Grant } from '../auth/permissions.ts';
 import type { Database } from './database.ts';
+import type { ApiToken } from './records.ts';
 import { hashToken, randomToken } from './sessions.ts';
-
-export interface ApiToken {
-  id: number;
-  userId: number;
-  name: string;
-  /** The first characters, so a person can tell tokens apart. */
-  prefix: string;
-  scope: Grant[];
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  createdAt: string;
-}
 
 interface TokenRow {
   id: number;

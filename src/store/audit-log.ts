@@ -1,19 +1,6 @@
 // The audit log: who did what, from where, on which environment and target, and how it ended.
 import type { Database } from './database.ts';
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  userId: number | null;
-  username: string;
-  sourceIp: string;
-  environmentId: number | null;
-  action: string;
-  target: string;
-  outcome: 'success' | 'failure' | 'denied';
-  status: number;
-  detail: string;
-}
+import type { AuditEntry } from './records.ts';
 
 export type AuditRecord = Omit<AuditEntry, 'id' | 'at'>;
 

@@ -1,36 +1,8 @@
 // LDAP and OIDC/OAuth2 providers that people can log in with. The bind password or client secret
 // is sealed; reads say only whether it is set.
 import type { Database } from './database.ts';
+import type { AuthProvider, AuthProviderInput, AuthProviderKind } from './records.ts';
 import type { SecretBox } from './secret-box.ts';
-
-export type AuthProviderKind = 'ldap' | 'oidc' | 'oauth2';
-
-export interface AuthProvider {
-  id: number;
-  /** Used in URLs: /api/auth/ldap/:slug/login, /api/auth/oauth/:slug/start. */
-  slug: string;
-  kind: AuthProviderKind;
-  name: string;
-  enabled: boolean;
-  /** Kind-specific settings without the secret. */
-  settings: Record<string, unknown>;
-  hasSecret: boolean;
-  /** Directory or IdP group name -> Windflow role name. */
-  groupRoles: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface AuthProviderInput {
-  slug: string;
-  kind: AuthProviderKind;
-  name: string;
-  enabled?: boolean;
-  settings: Record<string, unknown>;
-  /** undefined keeps the stored one on update; '' clears it. */
-  secret?: string;
-  groupRoles?: Record<string, string>;
-}
 
 export class ProviderSlugTakenError extends Error {
   constructor(slug: string) {

@@ -1,36 +1,8 @@
 // Environments: the Docker endpoints Windflow manages. TLS material is sealed with the secret
 // box; reads say only which parts are set.
 import type { Database } from './database.ts';
+import type { Environment, EnvironmentInput, EnvironmentType, TlsMaterialInput } from './records.ts';
 import type { SecretBox } from './secret-box.ts';
-
-export type EnvironmentType = 'local-socket' | 'tcp' | 'tcp-tls';
-
-export interface Environment {
-  id: number;
-  name: string;
-  type: EnvironmentType;
-  /** Socket path for local-socket, host:port otherwise. */
-  address: string;
-  labels: Record<string, string>;
-  tls: { ca: boolean; cert: boolean; key: boolean };
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface TlsMaterialInput {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-export interface EnvironmentInput {
-  name: string;
-  type: EnvironmentType;
-  address: string;
-  labels?: Record<string, string>;
-  /** On update: an omitted part is kept, an empty string clears it. */
-  tls?: TlsMaterialInput;
-}
 
 export class EnvironmentNameTakenError extends Error {
   constructor(name: string) {

@@ -2,27 +2,8 @@
 // only whether one is set.
 import { normalizeRegistryHost } from '../docker/image-reference.ts';
 import type { Database } from './database.ts';
+import type { Registry, RegistryInput } from './records.ts';
 import type { SecretBox } from './secret-box.ts';
-
-export interface Registry {
-  id: number;
-  name: string;
-  /** http(s)://host[:port], the registry's v2 API root without /v2. */
-  url: string;
-  username: string | null;
-  hasPassword: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface RegistryInput {
-  name: string;
-  url: string;
-  /** On update: undefined keeps the stored one, '' clears it. */
-  username?: string;
-  /** On update: undefined keeps the stored one, '' clears it. */
-  password?: string;
-}
 
 export interface RegistryCredentials {
   username?: string;

@@ -3,23 +3,7 @@
 import { BUILTIN_ROLES, type Grant } from '../auth/permissions.ts';
 import type { RoleGrant } from '../auth/principal.ts';
 import type { Database } from './database.ts';
-
-export interface Role {
-  id: number;
-  name: string;
-  description: string;
-  grants: Grant[];
-  builtin: boolean;
-}
-
-export interface RoleBinding {
-  roleId: number;
-  roleName: string;
-  /** null: every environment. */
-  environmentId: number | null;
-  /** 'provider' bindings are replaced at each LDAP or OIDC login from the group mapping. */
-  source: 'manual' | 'provider';
-}
+import type { Role, RoleBinding } from './records.ts';
 
 export class RoleNameTakenError extends Error {
   constructor(name: string) {

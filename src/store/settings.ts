@@ -1,14 +1,6 @@
 // Instance-wide settings an admin changes in the UI, kept in the settings table.
 import type { Database } from './database.ts';
-
-export type MfaRequirement = 'off' | 'admins' | 'all';
-
-export interface SecuritySettings {
-  /** Who must have a second factor before doing anything but enrolling one. */
-  mfaRequired: MfaRequirement;
-  /** Audit entries older than this are deleted daily. */
-  auditRetentionDays: number;
-}
+import type { SecuritySettings } from './records.ts';
 
 export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = { mfaRequired: 'off', auditRetentionDays: 365 };
 const SECURITY_KEY = 'security';

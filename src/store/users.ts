@@ -1,21 +1,6 @@
 // User accounts: local ones with an argon2id hash, and ones that come from LDAP or OIDC.
 import type { Database } from './database.ts';
-
-export type UserSource = 'local' | 'ldap' | `oidc:${string}`;
-
-export interface User {
-  id: number;
-  username: string;
-  displayName: string;
-  email: string;
-  source: UserSource;
-  disabled: boolean;
-  mfaEnabled: boolean;
-  locked: boolean;
-  lastLoginAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { User, UserSource } from './records.ts';
 
 export interface UserInput {
   username: string;

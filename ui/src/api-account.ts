@@ -1,5 +1,7 @@
+import type { ApiToken, AuditEntry, Role, RoleBinding, User } from '../../src/store/records.ts';
 import { call } from './api';
-import type { RoleBinding, User } from './api-auth';
+
+export type { ApiToken, AuditEntry, Role };
 
 export interface SessionInfo {
   id: string;
@@ -11,40 +13,9 @@ export interface SessionInfo {
   current: boolean;
 }
 
-export interface ApiToken {
-  id: number;
-  name: string;
-  prefix: string;
-  scope: string[];
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  createdAt: string;
-}
-
-export interface Role {
-  id: number;
-  name: string;
-  description: string;
-  grants: string[];
-  builtin: boolean;
-}
-
 export interface BindingInput {
   role: string;
   environmentId?: number | null;
-}
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  username: string;
-  sourceIp: string;
-  environmentId: number | null;
-  action: string;
-  target: string;
-  outcome: 'success' | 'failure' | 'denied';
-  status: number;
-  detail: string;
 }
 
 export type AuditFilters = Partial<

@@ -1,28 +1,11 @@
+import type { AuthProviderKind, RoleBinding, User } from '../../src/store/records.ts';
 import { call } from './api';
 
-export interface User {
-  id: number;
-  username: string;
-  displayName: string;
-  email: string;
-  source: string;
-  disabled: boolean;
-  mfaEnabled: boolean;
-  locked: boolean;
-  lastLoginAt: string | null;
-  createdAt: string;
-}
-
-export interface RoleBinding {
-  roleId: number;
-  roleName: string;
-  environmentId: number | null;
-  source: 'manual' | 'provider';
-}
+export type { RoleBinding, User };
 
 export interface LoginProvider {
   slug: string;
-  kind: 'ldap' | 'oidc' | 'oauth2';
+  kind: AuthProviderKind;
   name: string;
 }
 

@@ -1,25 +1,9 @@
 // Saved registries and browsing them.
 import type { TagDigest } from '../../src/docker/views.ts';
+import type { Registry, RegistryInput } from '../../src/store/records.ts';
 import { call } from './api';
 
-export type { TagDigest };
-
-export interface Registry {
-  id: number;
-  name: string;
-  url: string;
-  username: string | null;
-  hasPassword: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface RegistryInput {
-  name: string;
-  url: string;
-  username?: string;
-  password?: string;
-}
+export type { Registry, RegistryInput, TagDigest };
 
 const one = (id: number) => `/api/registries/${id}`;
 const repo = (repository: string) => `repository=${encodeURIComponent(repository)}`;

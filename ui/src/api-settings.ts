@@ -1,32 +1,12 @@
+import type { AuthProvider, AuthProviderInput, SecuritySettings } from '../../src/store/records.ts';
 import { call } from './api';
 
-export interface SecuritySettings {
-  mfaRequired: 'off' | 'admins' | 'all';
-  auditRetentionDays: number;
-}
-
-export type ProviderKind = 'ldap' | 'oidc' | 'oauth2';
-
-export interface AuthProvider {
-  id: number;
-  slug: string;
-  kind: ProviderKind;
-  name: string;
-  enabled: boolean;
-  settings: Record<string, unknown>;
-  hasSecret: boolean;
-  groupRoles: Record<string, string>;
-}
-
-export interface AuthProviderInput {
-  slug: string;
-  kind: ProviderKind;
-  name: string;
-  enabled: boolean;
-  settings: Record<string, unknown>;
-  secret?: string;
-  groupRoles: Record<string, string>;
-}
+export type {
+  AuthProvider,
+  AuthProviderInput,
+  AuthProviderKind,
+  SecuritySettings,
+} from '../../src/store/records.ts';
 
 export const settingsApi = {
   security: () => call<SecuritySettings>('GET', '/api/settings/security'),

@@ -1,26 +1,8 @@
 // Typed access to the Windflow API. Every error answer becomes an ApiError carrying the
 // server's code and message, which pages show to the person.
+import type { Environment, EnvironmentInput } from '../../src/store/records.ts';
 
-export type EnvironmentType = 'local-socket' | 'tcp' | 'tcp-tls';
-
-export interface Environment {
-  id: number;
-  name: string;
-  type: EnvironmentType;
-  address: string;
-  labels: Record<string, string>;
-  tls: { ca: boolean; cert: boolean; key: boolean };
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface EnvironmentInput {
-  name: string;
-  type: EnvironmentType;
-  address: string;
-  labels: Record<string, string>;
-  tls?: { ca?: string; cert?: string; key?: string };
-}
+export type { Environment, EnvironmentInput, EnvironmentType } from '../../src/store/records.ts';
 
 export interface EnvironmentInfo {
   engine: {

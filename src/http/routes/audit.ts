@@ -1,6 +1,7 @@
 // Reading the audit log: search and filters for the UI, CSV and JSON for export.
 import { Elysia, t } from 'elysia';
-import type { AuditEntry, AuditLog } from '../../store/audit-log.ts';
+import type { AuditLog } from '../../store/audit-log.ts';
+import type { AuditEntry } from '../../store/records.ts';
 import type { AccessControl } from '../access.ts';
 
 const Filters = {

@@ -18,7 +18,8 @@ import {
   type PendingOAuthLogin,
 } from '../../auth/oidc.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
-import type { AuthProvider, AuthProviderStore } from '../../store/auth-providers.ts';
+import type { AuthProviderStore } from '../../store/auth-providers.ts';
+import type { AuthProvider } from '../../store/records.ts';
 import type { RoleStore } from '../../store/roles.ts';
 import type { SessionLifetimes } from '../../store/sessions.ts';
 import type { UserStore } from '../../store/users.ts';

@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
-import type { Environment, EnvironmentInput, EnvironmentStore } from '../../store/environments.ts';
+import type { EnvironmentStore } from '../../store/environments.ts';
+import type { Environment, EnvironmentInput } from '../../store/records.ts';
 import type { AccessControl } from '../access.ts';
 import { assertValidEnvironment } from '../environment-rules.ts';
 import { HttpError } from '../errors.ts';

@@ -1,0 +1,154 @@
+// The records the store keeps, in the shape the API answers with them (secrets only as "is it
+// set"). Dependency-free but for permission names, so the UI imports these as types too.
+import type { Grant } from '../auth/permissions.ts';
+
+// Environments: the Docker endpoints Windflow manages.
+export type EnvironmentType = 'local-socket' | 'tcp' | 'tcp-tls';
+
+export interface Environment {
+  id: number;
+  name: string;
+  type: EnvironmentType;
+  /** Socket path for local-socket, host:port otherwise. */
+  address: string;
+  labels: Record<string, string>;
+  tls: { ca: boolean; cert: boolean; key: boolean };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TlsMaterialInput {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface EnvironmentInput {
+  name: string;
+  type: EnvironmentType;
+  address: string;
+  labels?: Record<string, string>;
+  /** On update: an omitted part is kept, an empty string clears it. */
+  tls?: TlsMaterialInput;
+}
+
+// Saved container registries.
+export interface Registry {
+  id: number;
+  name: string;
+  /** http(s)://host[:port], the registry's v2 API root without /v2. */
+  url: string;
+  username: string | null;
+  hasPassword: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RegistryInput {
+  name: string;
+  url: string;
+  /** On update: undefined keeps the stored one, '' clears it. */
+  username?: string;
+  /** On update: undefined keeps the stored one, '' clears it. */
+  password?: string;
+}
+
+// People, and what they may do.
+export type UserSource = 'local' | 'ldap' | `oidc:${string}`;
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  email: string;
+  source: UserSource;
+  disabled: boolean;
+  mfaEnabled: boolean;
+  locked: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Role {
+  id: number;
+  name: string;
+  description: string;
+  grants: Grant[];
+  builtin: boolean;
+}
+
+export interface RoleBinding {
+  roleId: number;
+  roleName: string;
+  /** null: every environment. */
+  environmentId: number | null;
+  /** 'provider' bindings are replaced at each LDAP or OIDC login from the group mapping. */
+  source: 'manual' | 'provider';
+}
+
+export interface ApiToken {
+  id: number;
+  userId: number;
+  name: string;
+  /** The first characters, so a person can tell tokens apart. */
+  prefix: string;
+  scope: Grant[];
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+// Logging in with a directory or an identity provider.
+export type AuthProviderKind = 'ldap' | 'oidc' | 'oauth2';
+
+export interface AuthProvider {
+  id: number;
+  /** Used in URLs: /api/auth/ldap/:slug/login, /api/auth/oauth/:slug/start. */
+  slug: string;
+  kind: AuthProviderKind;
+  name: string;
+  enabled: boolean;
+  /** Kind-specific settings without the secret. */
+  settings: Record<string, unknown>;
+  hasSecret: boolean;
+  /** Directory or IdP group name -> Windflow role name. */
+  groupRoles: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AuthProviderInput {
+  slug: string;
+  kind: AuthProviderKind;
+  name: string;
+  enabled?: boolean;
+  settings: Record<string, unknown>;
+  /** undefined keeps the stored one on update; '' clears it. */
+  secret?: string;
+  groupRoles?: Record<string, string>;
+}
+
+// Instance settings and the audit log.
+export type MfaRequirement = 'off' | 'admins' | 'all';
+
+export interface SecuritySettings {
+  /** Who must have a second factor before doing anything but enrolling one. */
+  mfaRequired: MfaRequirement;
+  /** Audit entries older than this are deleted daily. */
+  auditRetentionDays: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  userId: number | null;
+  username: string;
+  sourceIp: string;
+  environmentId: number | null;
+  action: string;
+  target: string;
+  outcome: 'success' | 'failure' | 'denied';
+  status: number;
+  detail: string;
+}
