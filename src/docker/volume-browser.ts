@@ -36,6 +36,7 @@ export const DEFAULT_TEXT_LIMIT = 1024 * 1024;
 
 // stat's fields for one entry: raw mode in hex, size, uid, gid, mtime in epoch seconds.
 const STAT_FORMAT = '%f %s %u %g %Y';
+const STAT_FIELDS = 5;
 const S_IFMT = 0o170000;
 const TYPE_BITS = new Map<number, EntryType>([
   [0o100000, 'file'],
@@ -51,9 +52,7 @@ export class VolumeBrowser {
     return this.helpers.use(client, volume, async (helper) => {
       const directory = await resolve(client, helper, segments);
       // The folder itself comes first, so a missing folder or a file is told apart from an empty one.
-      const result = await execIn(client, helper, listingCommand(directory, 0));
-      if (result.exitCode !== 0 && result.stdout.length === 0) throw commandFailed(result.stderr, segments);
-      const [self, ...entries] = parseListing(result.stdout);
+      const [self, ...entries] = await listEntries(client, helper, directory, 0, segments);
       if (!self || self.path !== relativePath(directory)) throw notFound(segments);
       if (self.type !== 'directory') throw notADirectory(segments);
       return {
@@ -210,7 +209,7 @@ export class VolumeBrowser {
         })),
       );
       await client.putArchive(helper, directory, archive);
-      const listed = await this.listIn(client, helper, directory);
+      const listed = await listEntries(client, helper, directory, 1, segments);
       return listed.filter((entry) => names.has(entry.name));
     });
   }
@@ -274,10 +273,6 @@ export class VolumeBrowser {
     });
   }
 
-  private async listIn(client: DockerClient, helper: string, directory: string): Promise<VolumeEntry[]> {
-    return parseListing((await execIn(client, helper, listingCommand(directory, 1))).stdout);
-  }
-
   private async entryAt(client: DockerClient, helper: string, absolute: string): Promise<VolumeEntry> {
     const result = await execIn(client, helper, ['stat', '-c', STAT_FORMAT, '--', absolute]);
     const line = new TextDecoder().decode(result.stdout).trim();
@@ -331,61 +326,98 @@ function splitLast(segments: readonly string[]): [string[], string] {
 }
 
 /**
- * find over one folder's entries (and the folder itself with minDepth 0), printing for each
- * `STAT_FORMAT\n<path>\0` and, for a symbolic link, then `<target><path>\0`. Names may hold any
- * byte but NUL, so NUL is the only safe separator; the path repeated after the target tells
- * where the target ends.
+ * One folder's entries (and the folder itself first, with minDepth 0) in at most three execs
+ * whatever their number: find names them, one stat (through xargs) reads them all, and one loop
+ * reads the symbolic links' targets. Names may hold any byte but NUL, so names travel
+ * NUL-separated, and stat's lines are read against the names find gave.
  */
-function listingCommand(directory: string, minDepth: 0 | 1): string[] {
-  return [
+async function listEntries(
+  client: DockerClient,
+  helper: string,
+  directory: string,
+  minDepth: 0 | 1,
+  segments: readonly string[],
+): Promise<VolumeEntry[]> {
+  const found = await execIn(client, helper, [
     'find',
     directory,
     '-mindepth',
     String(minDepth),
     '-maxdepth',
     '1',
-    '-exec',
-    'stat',
-    '-c',
-    STAT_FORMAT,
-    '--',
-    '{}',
-    ';',
     '-print0',
-    '-type',
-    'l',
-    '(',
-    '-exec',
-    'readlink',
-    '-n',
-    '--',
-    '{}',
-    ';',
-    '-print0',
-    '-o',
-    '-print0',
-    ')',
-  ];
+  ]);
+  if (found.exitCode !== 0 && found.stdout.length === 0) throw commandFailed(found.stderr, segments);
+  const paths = nulSeparated(found.stdout);
+  if (paths.length === 0) return [];
+  const stats = await execIn(client, helper, ['xargs', '-0', 'stat', '-c', `${STAT_FORMAT} %n`, '--'], {
+    input: streamOf(found.stdout),
+  });
+  const listed = parseStats(new TextDecoder().decode(stats.stdout), paths);
+  const links = listed.filter(({ entry }) => entry.type === 'symlink');
+  if (links.length > 0) {
+    const targets = await execIn(client, helper, READ_LINKS, {
+      input: streamOf(Buffer.concat(links.flatMap(({ path }) => [path.bytes, NUL]))),
+    });
+    nulSeparated(targets.stdout).forEach((target, index) => {
+      const link = links[index];
+      if (link && target.text) link.entry.target = target.text;
+    });
+  }
+  return listed.map(({ entry }) => entry);
 }
 
-function parseListing(output: Uint8Array): VolumeEntry[] {
-  const chunks = new TextDecoder().decode(output).split('\0');
-  const entries: VolumeEntry[] = [];
-  for (let index = 0; index < chunks.length - 1; index++) {
-    const chunk = chunks[index] ?? '';
-    const newline = chunk.indexOf('\n');
-    const path = chunk.slice(newline + 1);
-    const entry = toEntry(chunk.slice(0, newline), path);
-    if (entry.type === 'symlink') {
-      const next = chunks[index + 1] ?? '';
-      if (next.endsWith(path)) {
-        entry.target = next.slice(0, next.length - path.length);
-        index += 1;
-      }
-    }
-    entries.push(entry);
+// readlink for each NUL-separated path on stdin, each target followed by a NUL (empty if gone).
+const READ_LINKS = ['xargs', '-0', 'sh', '-c', 'for f; do readlink -n -- "$f"; printf "\\0"; done', 'sh'];
+const NUL = new Uint8Array([0]);
+
+/** A name as find gave it (any bytes but NUL) and as text. */
+interface FoundPath {
+  bytes: Uint8Array;
+  text: string;
+}
+
+/**
+ * stat prints `<fields> <path>\n` for each path it could read, in order, and nothing for one
+ * removed since find ran. Reading each line against the expected path keeps names with spaces or
+ * newlines whole.
+ */
+function parseStats(output: string, paths: readonly FoundPath[]): { path: FoundPath; entry: VolumeEntry }[] {
+  const listed: { path: FoundPath; entry: VolumeEntry }[] = [];
+  let at = 0;
+  for (const path of paths) {
+    const nameStart = afterFields(output, at);
+    if (nameStart < 0) break;
+    if (!output.startsWith(`${path.text}\n`, nameStart)) continue;
+    listed.push({ path, entry: toEntry(output.slice(at, nameStart - 1), path.text) });
+    at = nameStart + path.text.length + 1;
   }
-  return entries;
+  return listed;
+}
+
+/** Where the name starts in the stat line that starts at `at`, or -1 past the last line. */
+function afterFields(output: string, at: number): number {
+  let cursor = at;
+  for (let field = 0; field < STAT_FIELDS; field++) {
+    const space = output.indexOf(' ', cursor);
+    if (space < 0) return -1;
+    cursor = space + 1;
+  }
+  return cursor;
+}
+
+function nulSeparated(bytes: Uint8Array): FoundPath[] {
+  const paths: FoundPath[] = [];
+  const decoder = new TextDecoder();
+  for (let start = 0, end = bytes.indexOf(0); end >= 0; start = end + 1, end = bytes.indexOf(0, start)) {
+    const path = bytes.subarray(start, end);
+    paths.push({ bytes: path, text: decoder.decode(path) });
+  }
+  return paths;
+}
+
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new Blob([bytes]).stream();
 }
 
 function toEntry(fields: string, absolute: string): VolumeEntry {

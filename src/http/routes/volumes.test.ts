@@ -229,6 +229,29 @@ describe('volume browser', () => {
     expect(await helpersOf(browsed)).toHaveLength(0);
   });
 
+  test('names with spaces, line breaks or the look of a stat line are listed whole', async () => {
+    const odd = await createVolume();
+    const names = ['two words', 'line\nbreak', '81a4 0 0 0 0 fake', 'tail\n81a4 1 2 3 4 fake'];
+    await runScript(
+      env,
+      [
+        'cd /v',
+        'touch "two words" "$(printf "line\\nbreak")" "81a4 0 0 0 0 fake" "$(printf "tail\\n81a4 1 2 3 4 fake")"',
+        'ln -s "$(printf "far\\naway")" link',
+      ].join(' && '),
+      { [odd]: '/v' },
+    );
+    const listing = await browse(odd, '');
+    expect(listing.status).toBe(200);
+    const entries: { name: string; type: string; target?: string }[] = listing.body.entries;
+    expect(entries.map((entry) => entry.name).sort()).toEqual([...names, 'link'].sort());
+    expect(entries.filter((entry) => entry.type === 'file')).toHaveLength(names.length);
+    expect(entries.find((entry) => entry.name === 'link')).toMatchObject({
+      type: 'symlink',
+      target: 'far\naway',
+    });
+  });
+
   test('shows text files, refuses binary and too-large ones', async () => {
     const text = await admin.call('GET', `${base}/${browsed}/browse/text?path=docs/readme.txt`);
     expect(text).toMatchObject({ status: 200, body: { content: 'hello\nworld\n', size: 12 } });
