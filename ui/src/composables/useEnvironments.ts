@@ -1,12 +1,12 @@
 import { computed, ref, watch } from 'vue';
-import { api, type Environment, errorMessage } from '../api';
+import { api, type Environment } from '../api';
+import { useAction } from './useLoad';
 
 const STORAGE_KEY = 'windflow.environment';
 
 const environments = ref<Environment[]>([]);
-const loading = ref(false);
+const { busy: loading, error, run } = useAction();
 const loaded = ref(false);
-const error = ref('');
 const currentId = ref<number | undefined>(Number(localStorage.getItem(STORAGE_KEY)) || undefined);
 
 watch(currentId, (id) =>
@@ -14,19 +14,13 @@ watch(currentId, (id) =>
 );
 
 async function reload(): Promise<void> {
-  loading.value = true;
-  error.value = '';
-  try {
+  await run(async () => {
     environments.value = await api.environments();
     loaded.value = true;
     if (!environments.value.some((environment) => environment.id === currentId.value)) {
       currentId.value = environments.value[0]?.id;
     }
-  } catch (caught) {
-    error.value = errorMessage(caught);
-  } finally {
-    loading.value = false;
-  }
+  });
 }
 
 /**
