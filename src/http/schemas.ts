@@ -2,6 +2,18 @@
 // OpenAPI document.
 import { t } from 'elysia';
 
+/** A yes/no query parameter: `1`/`0` as the Engine API writes them, or `true`/`false`. */
+export const QueryFlag = (description?: string) =>
+  t.Optional(
+    t.Union([t.Literal('1'), t.Literal('0'), t.Literal('true'), t.Literal('false')], {
+      ...(description ? { description } : {}),
+    }),
+  );
+
+/** A QueryFlag's value; `fallback` when it is absent. */
+export const isFlagSet = (flag: string | undefined, fallback = false): boolean =>
+  flag === undefined ? fallback : flag === '1' || flag === 'true';
+
 export const ErrorSchema = t.Object({ code: t.String(), message: t.String() }, { title: 'Error' });
 
 export const EnvironmentIdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
@@ -86,5 +98,5 @@ export const EnvironmentInfoSchema = t.Object(
 
 /** Engine list answers are passed through as the daemon gives them (API v1.41+ shapes). */
 export const ContainerListQuery = t.Object({
-  all: t.Optional(t.Union([t.Literal('1'), t.Literal('0'), t.Literal('true'), t.Literal('false')])),
+  all: QueryFlag('stopped containers too'),
 });

@@ -120,6 +120,13 @@ describe('logs', () => {
     const download = await api.request('GET', `${base}/${id}/logs/download?timestamps=false`);
     expect(download.headers.get('content-disposition')).toContain('.log');
     expect(await download.text()).toBe('line-1\nline-2\nline-3\nline-4\nline-5\n');
+    // Flags also take the Engine API's 1/0; anything else is refused at the edge.
+    const engineStyle = await api.request('GET', `${base}/${id}/logs/download?timestamps=0&tail=1`);
+    expect(await engineStyle.text()).toBe('line-5\n');
+    expect(await api.call('GET', `${base}/${id}/logs/download?timestamps=yes`)).toMatchObject({
+      status: 400,
+      body: { code: 'VALIDATION' },
+    });
     expect((await api.call('GET', `${base}/nosuchcontainer/logs`)).status).toBe(404);
   });
 });

@@ -10,7 +10,7 @@ import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
-import { ErrorSchema } from '../schemas.ts';
+import { ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
 import { eventStreamResponse, type ServerSentEvent } from '../server-sent-events.ts';
 import { ContainerIdParams } from './container-schemas.ts';
 import { requireEnvironment } from './environments.ts';
@@ -32,8 +32,8 @@ const LogQuery = t.Object({
     }),
   ),
   since: t.Optional(t.Integer({ minimum: 0, description: 'Unix seconds' })),
-  timestamps: t.Optional(t.Boolean()),
-  follow: t.Optional(t.Boolean({ description: 'keep streaming new lines (default true)' })),
+  timestamps: QueryFlag('each line starts with its time (default true)'),
+  follow: QueryFlag('keep streaming new lines (default true)'),
 });
 
 export function containerStreamRoutes({ access, environments, clients }: ContainerStreamRouteDeps) {
@@ -57,10 +57,10 @@ export function containerStreamRoutes({ access, environments, clients }: Contain
         return eventStreamResponse((signal) =>
           logMessages(
             client.containerLogs(params.containerId, {
-              follow: query.follow ?? true,
+              follow: isFlagSet(query.follow, true),
               tail: query.tail ?? 500,
               since: query.since,
-              timestamps: query.timestamps ?? true,
+              timestamps: isFlagSet(query.timestamps, true),
               signal,
             }),
           ),
@@ -86,7 +86,7 @@ export function containerStreamRoutes({ access, environments, clients }: Contain
         const chunks = client.containerLogs(params.containerId, {
           tail: query.tail ?? 'all',
           since: query.since,
-          timestamps: query.timestamps ?? true,
+          timestamps: isFlagSet(query.timestamps, true),
         });
         const body = streamFrom(
           (async function* () {

@@ -21,7 +21,7 @@ import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
-import { ContainerListQuery, ErrorSchema } from '../schemas.ts';
+import { ContainerListQuery, ErrorSchema, isFlagSet } from '../schemas.ts';
 import {
   ContainerIdParams,
   ContainerName,
@@ -58,8 +58,7 @@ export function containerRoutes({ access, environments, clients }: ContainerRout
     .use(access)
     .get(
       '',
-      async ({ params, query }) =>
-        listContainerViews(await clientOf(params.id), query.all === '1' || query.all === 'true'),
+      async ({ params, query }) => listContainerViews(await clientOf(params.id), isFlagSet(query.all)),
       {
         access: 'containers:read',
         params: EnvironmentParams,

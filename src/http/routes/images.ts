@@ -20,7 +20,7 @@ import type { EnvironmentStore } from '../../store/environments.ts';
 import type { RegistryStore } from '../../store/registries.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
-import { ErrorSchema } from '../schemas.ts';
+import { ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
 import { JobSchema } from './jobs.ts';
 
@@ -162,13 +162,13 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
     .delete(
       '',
       async ({ params, query, set }) => {
-        await removeImage(await clientOf(params.id), query.ref, query.force ?? false);
+        await removeImage(await clientOf(params.id), query.ref, isFlagSet(query.force));
         set.status = 204;
       },
       {
         access: 'images:delete',
         params: EnvironmentParams,
-        query: t.Object({ ref: Reference, force: t.Optional(t.Boolean()) }),
+        query: t.Object({ ref: Reference, force: QueryFlag('remove it even when in use') }),
         response: { 204: t.Void(), ...failures },
         detail: {
           summary: 'Remove an image; in use, it is refused with the containers named unless forced',

@@ -12,7 +12,7 @@ import type { DockerEvent } from '../../docker/types.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
-import { ErrorSchema } from '../schemas.ts';
+import { ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
 import { eventStreamResponse, type ServerSentEvent } from '../server-sent-events.ts';
 import { requireEnvironment } from './environments.ts';
 
@@ -77,16 +77,14 @@ export function systemRoutes({ access, environments, clients }: SystemRouteDeps)
       '/cleanup',
       async ({ params, query }) =>
         cleanupPreview(await clientOf(params.id), {
-          allImages: query.allImages === 'true' || query.allImages === '1',
+          allImages: isFlagSet(query.allImages),
           label: query.label,
         }),
       {
         access: 'system:read',
         params: EnvironmentParams,
         query: t.Object({
-          allImages: t.Optional(
-            t.Union([t.Literal('true'), t.Literal('false'), t.Literal('1'), t.Literal('0')]),
-          ),
+          allImages: QueryFlag('every unused image, not only dangling ones'),
           label: t.Optional(LabelFilter),
         }),
         response: {
