@@ -243,10 +243,13 @@ describe('terminal', () => {
     second.send({ type: 'input', data: 'echo second-$((1+1))\n' });
     await first.waitFor(() => first.output().includes('nobody'), 'user name');
     await second.waitFor(() => second.output().includes('second-2'), 'second output');
+    // A program in the foreground does not keep the exec alive either.
+    first.send({ type: 'input', data: 'sleep 1000\n' });
+    await Bun.sleep(200);
     first.socket.close();
     second.socket.close();
     await Promise.all([first.closed, second.closed]);
-    // The execs' shells end with their connections.
+    // The execs' shells (and what ran in them) end with their connections.
     for (let attempt = 0; attempt < 40; attempt++) {
       const top = await api.call('GET', `${base}/${id}/top`);
       if (top.body.processes.length === 1) break;

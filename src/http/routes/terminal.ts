@@ -36,9 +36,12 @@ const ClientMessage = t.Union([
   }),
 ]);
 
+/** How long the TTY gets to deliver an interrupt before the end of input follows. */
+const INTERRUPT_SETTLE_MS = 100;
+
 interface Session {
   connection?: HijackedConnection;
-  endOfInput?: string;
+  leave?: () => Promise<void>;
   resize?: (size: { cols: number; rows: number }) => Promise<void>;
   closed: boolean;
 }
@@ -91,7 +94,7 @@ export function terminalRoutes({ access, audit, environments, clients }: Termina
             : await execShell(client, containerId, query.shell, query.user);
         session.connection = opened.connection;
         session.resize = opened.resize;
-        session.endOfInput = opened.endOfInput;
+        session.leave = opened.leave;
         if (session.closed) {
           opened.connection.close();
           return;
@@ -123,9 +126,7 @@ export function terminalRoutes({ access, audit, environments, clients }: Termina
       const session = sessions.get(ws.raw);
       if (!session) return;
       session.closed = true;
-      // Docker keeps an exec running when its connection drops: an end-of-input on the TTY ends
-      // a shell waiting at its prompt (one running a program in the foreground stays).
-      if (session.endOfInput) await session.connection?.write(session.endOfInput).catch(() => {});
+      await session.leave?.().catch(() => {});
       session.connection?.close();
     },
   });
@@ -134,8 +135,8 @@ export function terminalRoutes({ access, audit, environments, clients }: Termina
 interface OpenedTerminal {
   connection: HijackedConnection;
   description: string;
-  /** What to type when the browser goes away; nothing for attach (the main process stays). */
-  endOfInput?: string;
+  /** Ends what runs when the browser goes away; absent for attach (the main process stays). */
+  leave?: () => Promise<void>;
   resize(size: { cols: number; rows: number }): Promise<void>;
   exitInfo(): Promise<{ code?: number; message: string }>;
 }
@@ -158,7 +159,14 @@ async function execShell(
   return {
     connection,
     description: command.join(' '),
-    endOfInput: '\x04',
+    // Docker keeps an exec running when its connection drops. Ctrl-C stops a program in the
+    // foreground (and flushes the TTY's input, hence the pause), then Ctrl-D ends the shell.
+    // A program that ignores both (an editor) stays until the container stops.
+    async leave() {
+      await connection.write('\x03');
+      await Bun.sleep(INTERRUPT_SETTLE_MS);
+      await connection.write('\x04');
+    },
     resize: ({ cols, rows }) => client.execResize(Id, { w: cols, h: rows }),
     async exitInfo() {
       const { ExitCode } = await client.execInspect(Id);
