@@ -280,6 +280,7 @@ cat >"$STATE/env.json" <<JSON
     "cert": "$TLS_DIR/client-cert.pem",
     "key": "$TLS_DIR/client-key.pem"
   },
+  "localhostTls": { "ca": "$TLS_DIR/ca.pem", "cert": "$TLS_DIR/server-cert.pem", "key": "$TLS_DIR/server-key.pem" },
   "registry": { "address": "$REGISTRY" },
   "authRegistries": $registries_json,
   "postgresUrl": "$PG_URL",

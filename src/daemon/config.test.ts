@@ -21,6 +21,15 @@ test('bad settings are refused with a message that names them', () => {
   expect(() => parseCommandLine([], { WINDFLOW_LOG_LEVEL: 'loud' })).toThrow(/log level must be one of/);
   expect(() => parseCommandLine([], { WINDFLOW_DATABASE_URL: 'mysql://x' })).toThrow(/postgres:\/\//);
   expect(() => parseCommandLine(['--colour'], {})).toThrow(ConfigError);
+  expect(() => parseCommandLine(['--tls-cert', 'cert.pem'], {})).toThrow(/both --tls-cert and --tls-key/);
+});
+
+test('a certificate and its key together turn HTTPS on', () => {
+  expect(parseCommandLine([], {}).config.tls).toBeUndefined();
+  expect(
+    parseCommandLine(['--tls-cert', '/etc/windflow/cert.pem'], { WINDFLOW_TLS_KEY: '/etc/windflow/key.pem' })
+      .config.tls,
+  ).toEqual({ certFile: '/etc/windflow/cert.pem', keyFile: '/etc/windflow/key.pem' });
 });
 
 test('a postgres URL selects PostgreSQL', () => {

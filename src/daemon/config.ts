@@ -22,6 +22,8 @@ export interface Config {
   auth: boolean;
   /** The image of the short-lived containers that browse volumes. */
   helperImage: string;
+  /** PEM files: with both, Windflow answers HTTPS itself. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +68,18 @@ export const SETTINGS = [
     env: 'WINDFLOW_HELPER_IMAGE',
     help: `busybox image for the volume browser's helper containers (default ${DEFAULT_HELPER_IMAGE})`,
   },
+  {
+    key: 'tls',
+    flag: 'tls-cert',
+    env: 'WINDFLOW_TLS_CERT',
+    help: 'PEM certificate (chain) file: with --tls-key, serve HTTPS (default: plain HTTP)',
+  },
+  {
+    key: 'tls',
+    flag: 'tls-key',
+    env: 'WINDFLOW_TLS_KEY',
+    help: 'PEM private key file of --tls-cert',
+  },
 ] as const satisfies readonly { key: keyof Config; flag: string; env: string; help: string }[];
 
 export interface ParsedCommandLine {
@@ -89,7 +103,8 @@ export function parseCommandLine(
     const fromFlag = flags[setting.flag];
     return typeof fromFlag === 'string' ? fromFlag : env[setting.env];
   };
-  const [host, port, dataDir, databaseUrl, logLevel, dockerSocket, auth, helperImage] = SETTINGS.map(pick);
+  const [host, port, dataDir, databaseUrl, logLevel, dockerSocket, auth, helperImage, tlsCert, tlsKey] =
+    SETTINGS.map(pick);
   return {
     command: parsed.positionals[0],
     help: flags.help === true,
@@ -102,6 +117,7 @@ export function parseCommandLine(
       dockerSocket: dockerSocket || DEFAULT_DOCKER_SOCKET,
       auth: parseAuth(auth),
       helperImage: helperImage || DEFAULT_HELPER_IMAGE,
+      ...parseTls(tlsCert, tlsKey),
     },
   };
 }
@@ -139,6 +155,14 @@ function parseAuth(value: string | undefined): boolean {
   if (!value || value === 'on') return true;
   if (value === 'off') return false;
   throw new ConfigError(`auth must be on or off, got "${value}"`);
+}
+
+function parseTls(certFile: string | undefined, keyFile: string | undefined): Pick<Config, 'tls'> {
+  if (!certFile && !keyFile) return {};
+  if (!certFile || !keyFile) {
+    throw new ConfigError('HTTPS needs both --tls-cert and --tls-key (WINDFLOW_TLS_CERT, WINDFLOW_TLS_KEY)');
+  }
+  return { tls: { certFile, keyFile } };
 }
 
 function defaultDataDir(): string {

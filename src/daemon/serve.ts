@@ -1,5 +1,6 @@
 // `windflow serve`: open the store, make sure the built-in roles and (on first start) the local
 // environment exist, and answer HTTP until told to stop.
+import { readFileSync } from 'node:fs';
 import type { Principal } from '../auth/principal.ts';
 import { DockerClient } from '../docker/client.ts';
 import { cleanupHelperContainers } from '../docker/volume-helper.ts';
@@ -34,6 +35,7 @@ export async function startServer(
   logger: Logger,
   uiAssets: UiAssets,
 ): Promise<RunningServer> {
+  const tls = config.tls && readTlsMaterial(config.tls);
   const store = await openStore(config, logger);
   const services = createServices(store, { helperImage: config.helperImage });
   await services.roles.ensureBuiltinRoles();
@@ -53,8 +55,8 @@ export async function startServer(
     access: accessFor(config.auth, services),
     uiAssets,
   });
-  app.listen({ hostname: config.host, port: config.port });
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}`;
+  app.listen({ hostname: config.host, port: config.port, ...(tls ? { tls } : {}) });
+  const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}`;
   logger.info('listening', { url, version: VERSION, database: store.db.dialect, dataDir: config.dataDir });
 
   return {
@@ -70,6 +72,18 @@ export async function startServer(
       logger.info('stopped');
     },
   };
+}
+
+/** The certificate and key, read before anything starts, so a wrong path fails with its reason. */
+function readTlsMaterial({ certFile, keyFile }: NonNullable<Config['tls']>): { cert: string; key: string } {
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read the TLS ${what} ${file}: ${(error as Error).message}`);
+    }
+  };
+  return { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
 }
 
 export function accessFor(auth: boolean, { authenticator }: Pick<Services, 'authenticator'>) {

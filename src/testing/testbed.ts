@@ -7,6 +7,8 @@ export interface Testbed {
   dockerSocket: string;
   /** A second Docker daemon that listens only on TCP with mutual TLS. PEM file paths. */
   tlsDaemon: { host: string; port: number; ca: string; cert: string; key: string };
+  /** A certificate for 127.0.0.1 and localhost signed by `ca`, for serving HTTPS. PEM file paths. */
+  localhostTls: { ca: string; cert: string; key: string };
   /** A plain-HTTP registry on loopback (the daemon treats 127.0.0.0/8 as insecure-allowed). */
   registry: { address: string };
   /** Registries that need a password: basic (htpasswd) and token (Bearer challenge) auth. */
