@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import type { Principal } from '../auth/principal.ts';
 import { DockerClient } from '../docker/client.ts';
-import { cleanupHelperContainers } from '../docker/volume-helper.ts';
 import { accessControl } from '../http/access.ts';
 import { createApp } from '../http/app.ts';
 import { HttpError } from '../http/errors.ts';
 import type { UiAssets } from '../http/ui-assets.ts';
 import { scheduleAuditRetention } from '../jobs/audit-retention.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
+import { SettingsStore } from '../store/settings.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
@@ -37,7 +37,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const tls = config.tls && readTlsMaterial(config.tls);
   const store = await openStore(config, logger);
-  const services = createServices(store, { helperImage: config.helperImage });
+  const services = createServices(store, {
+    helperImage: config.helperImage,
+    installationId: await new SettingsStore(store.db).installationId(),
+  });
   await services.roles.ensureBuiltinRoles();
   if (store.firstStart) await addLocalEnvironment(services.environments, config.dockerSocket, logger);
   if (!config.auth) {
@@ -99,10 +102,13 @@ export function accessFor(auth: boolean, { authenticator }: Pick<Services, 'auth
 }
 
 /** Volume helper containers a previous run left behind (a crash, a kill -9) go at start-up. */
-async function removeLeftoverHelpers({ environments, clients }: Services, logger: Logger): Promise<void> {
+async function removeLeftoverHelpers(
+  { environments, clients, volumeHelpers }: Services,
+  logger: Logger,
+): Promise<void> {
   for (const environment of await environments.list()) {
     try {
-      const removed = await cleanupHelperContainers(await clients.clientFor(environment));
+      const removed = await volumeHelpers.removeLeftovers(await clients.clientFor(environment));
       if (removed > 0)
         logger.info('removed leftover volume helpers', { environment: environment.name, removed });
     } catch (error) {

@@ -21,11 +21,13 @@ export interface ServiceOptions {
   sessionLifetimes?: SessionLifetimes;
   /** The volume browser's helper image (default busybox). */
   helperImage?: string;
+  /** Labels this installation's helper containers (default: this process only). */
+  installationId?: string;
 }
 
 export function createServices(
   { db, secrets }: Pick<OpenStore, 'db' | 'secrets'>,
-  { sessionLifetimes = SESSION_LIFETIMES, helperImage }: ServiceOptions = {},
+  { sessionLifetimes = SESSION_LIFETIMES, helperImage, installationId }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
   const users = new UserStore(db);
@@ -47,7 +49,7 @@ export function createServices(
     authProviders: new AuthProviderStore(db, secrets),
     clients: new DockerClientPool(environments),
     registries: new RegistryStore(db, secrets),
-    volumeHelpers: new VolumeHelpers({ image: helperImage }),
+    volumeHelpers: new VolumeHelpers({ image: helperImage, owner: installationId }),
     jobs: new JobRegistry(),
     settings,
     authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets, settings }),

@@ -1,7 +1,9 @@
 // Short-lived helper containers that mount a volume so Windflow can look inside it. One helper
 // per volume is kept for a short idle time so that browsing stays fast, then removed. Commands
-// run in it as argv arrays (never through a shell), and every helper is labelled so that
-// cleanupHelperContainers can remove the ones a previous run left behind.
+// run in it as argv arrays (never through a shell), and every helper is labelled with its owner
+// (one Windflow installation) so that a restart removes what a previous run left behind without
+// touching the helpers of another Windflow using the same daemon.
+import { randomUUID } from 'node:crypto';
 import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
 import { DockerApiError } from './errors.ts';
@@ -12,6 +14,7 @@ import { MOUNT_ROOT } from './volume-paths.ts';
 export const HELPER_LABEL = 'windflow.helper';
 export const HELPER_KIND = 'volume-browser';
 export const HELPER_VOLUME_LABEL = 'windflow.helper.volume';
+export const HELPER_OWNER_LABEL = 'windflow.helper.owner';
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
 export const DEFAULT_HELPER_IDLE_MS = 30_000;
 
@@ -20,14 +23,13 @@ const MAX_REUSE_MS = 30 * 60_000;
 const HELPER_LIFETIME_SECONDS = 3600;
 const MAX_STDERR_BYTES = 16_384;
 
-/** Helpers held by a VolumeHelpers in this process: the clean-up leaves them alone. */
-const heldHelperIds = new Set<string>();
-
 export interface VolumeHelperOptions {
   /** Default: busybox. Needs busybox applets, not a shell. */
   image?: string;
   /** How long an unused helper waits for the next operation; 0 removes it at once. */
   idleMs?: number;
+  /** Who the helpers belong to: the same across restarts of one installation. Default: this object only. */
+  owner?: string;
 }
 
 interface HelperState {
@@ -47,12 +49,16 @@ export interface HelperLease {
 export class VolumeHelpers {
   readonly image: string;
   readonly idleMs: number;
+  readonly owner: string;
+  /** Helpers this object has started and not yet removed: removeLeftovers leaves them alone. */
+  private readonly held = new Set<string>();
   private readonly current = new Map<DockerClient, Map<string, HelperState>>();
   private readonly removals = new Set<Promise<void>>();
 
   constructor(options: VolumeHelperOptions = {}) {
     this.image = options.image ?? DEFAULT_HELPER_IMAGE;
     this.idleMs = options.idleMs ?? DEFAULT_HELPER_IDLE_MS;
+    this.owner = options.owner ?? randomUUID();
   }
 
   /** Runs `work` with a helper that mounts `volume` at MOUNT_ROOT. */
@@ -77,7 +83,7 @@ export class VolumeHelpers {
     if (!state) {
       state = {
         volume,
-        ready: startHelper(client, this.image, volume),
+        ready: startHelper(client, this.image, volume, this.owner),
         createdAt: Date.now(),
         users: 0,
         retired: false,
@@ -85,7 +91,7 @@ export class VolumeHelpers {
       byVolume.set(volume, state);
       const created = state;
       created.ready.then(
-        (id) => heldHelperIds.add(id),
+        (id) => this.held.add(id),
         () => byVolume.get(volume) === created && byVolume.delete(volume),
       );
     }
@@ -126,6 +132,18 @@ export class VolumeHelpers {
     await Promise.all([...this.removals]);
   }
 
+  /** Removes this owner's helpers that an earlier run left behind (a crash, a kill -9). */
+  async removeLeftovers(client: DockerClient): Promise<number> {
+    const leftovers = (
+      await client.listContainers({
+        all: true,
+        filters: { label: [`${HELPER_LABEL}=${HELPER_KIND}`, `${HELPER_OWNER_LABEL}=${this.owner}`] },
+      })
+    ).filter((container) => !this.held.has(container.Id));
+    await Promise.all(leftovers.map((container) => client.removeContainer(container.Id, { force: true })));
+    return leftovers.length;
+  }
+
   /** Removes every helper, in use or not (at shutdown). */
   async close(): Promise<void> {
     await Promise.all(
@@ -151,7 +169,7 @@ export class VolumeHelpers {
         await client.removeContainer(id, { force: true }).catch((error: unknown) => {
           if (!(error instanceof DockerApiError && error.status === 404)) throw error;
         });
-        heldHelperIds.delete(id);
+        this.held.delete(id);
       })
       .catch(() => undefined)
       .finally(() => this.removals.delete(removal));
@@ -160,7 +178,12 @@ export class VolumeHelpers {
   }
 }
 
-async function startHelper(client: DockerClient, image: string, volume: string): Promise<string> {
+async function startHelper(
+  client: DockerClient,
+  image: string,
+  volume: string,
+  owner: string,
+): Promise<string> {
   await client.request('GET', `/volumes/${encodeURIComponent(volume)}`).catch((error: unknown) => {
     if (error instanceof DockerApiError && error.status === 404) {
       throw new HttpError(404, 'VOLUME_NOT_FOUND', `No volume named ${volume}`);
@@ -173,7 +196,7 @@ async function startHelper(client: DockerClient, image: string, volume: string):
     User: '0:0',
     WorkingDir: '/',
     NetworkDisabled: true,
-    Labels: { [HELPER_LABEL]: HELPER_KIND, [HELPER_VOLUME_LABEL]: volume },
+    Labels: { [HELPER_LABEL]: HELPER_KIND, [HELPER_VOLUME_LABEL]: volume, [HELPER_OWNER_LABEL]: owner },
     HostConfig: {
       Mounts: [{ Type: 'volume', Source: volume, Target: MOUNT_ROOT, VolumeOptions: { NoCopy: true } }],
       NetworkMode: 'none',
@@ -274,13 +297,4 @@ async function feed(connection: HijackedConnection, input: ReadableStream<Uint8A
     connection.close();
     throw error;
   }
-}
-
-/** Removes helper containers left by an earlier run (not those this process is using). */
-export async function cleanupHelperContainers(client: DockerClient): Promise<number> {
-  const leftovers = (
-    await client.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=${HELPER_KIND}`] } })
-  ).filter((container) => !heldHelperIds.has(container.Id));
-  await Promise.all(leftovers.map((container) => client.removeContainer(container.Id, { force: true })));
-  return leftovers.length;
 }

@@ -18,6 +18,7 @@ import {
   SecretKeyMismatchError,
   verifySecretKey,
 } from './secret-box.ts';
+import { SettingsStore } from './settings.ts';
 
 const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n';
 const box = new SecretBox(Buffer.alloc(32, 7));
@@ -56,6 +57,17 @@ describe.each(DIALECTS)('%s', (dialect) => {
     expect(await scratch.db.get('SELECT value FROM settings WHERE key = ?', ['question'])).toEqual({
       value: 'what?',
     });
+  });
+
+  test('the installation id is made once and kept', async () => {
+    await migrate(scratch.db);
+    const [first, second] = await Promise.all([
+      new SettingsStore(scratch.db).installationId(),
+      new SettingsStore(scratch.db).installationId(),
+    ]);
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second).toBe(first);
+    expect(await new SettingsStore(scratch.db).installationId()).toBe(first);
   });
 
   describe('environments', () => {

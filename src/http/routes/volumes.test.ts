@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { VolumeBrowser } from '../../docker/volume-browser.ts';
 import {
-  cleanupHelperContainers,
   HELPER_KIND,
   HELPER_LABEL,
+  HELPER_OWNER_LABEL,
   HELPER_VOLUME_LABEL,
   VolumeHelpers,
 } from '../../docker/volume-helper.ts';
@@ -548,14 +548,37 @@ describe('volume browser', () => {
     expect(await helperIds()).toEqual([]);
   });
 
-  test('cleanupHelperContainers removes helpers left by an earlier run', async () => {
-    const leftover = await env.docker.createContainer({
-      Image: bed.images.busybox,
-      Cmd: ['sleep', '60'],
-      Labels: { ...env.labels, [HELPER_LABEL]: HELPER_KIND, [HELPER_VOLUME_LABEL]: browsed },
+  test('removeLeftovers removes what an earlier run of this installation left, and nothing else', async () => {
+    const installation = new VolumeHelpers({
+      image: bed.images.busybox,
+      owner: `wf-test-${env.name('owner')}`,
     });
-    expect(await cleanupHelperContainers(env.docker)).toBeGreaterThanOrEqual(1);
-    expect((await env.docker.listContainers({ all: true, filters: { id: [leftover.Id] } })).length).toBe(0);
+    const leftoverOf = async (owner: string) =>
+      (
+        await env.docker.createContainer({
+          Image: bed.images.busybox,
+          Cmd: ['sleep', '60'],
+          Labels: {
+            ...env.labels,
+            [HELPER_LABEL]: HELPER_KIND,
+            [HELPER_VOLUME_LABEL]: browsed,
+            [HELPER_OWNER_LABEL]: owner,
+          },
+        })
+      ).Id;
+    const ours = await leftoverOf(installation.owner);
+    const another = await leftoverOf(`${installation.owner}-another`);
+    const exists = async (id: string) =>
+      (await env.docker.listContainers({ all: true, filters: { id: [id] } })).length === 1;
+    // A helper this installation is using right now stays too.
+    const lease = await installation.acquire(env.docker, browsed);
+    expect(await installation.removeLeftovers(env.docker)).toBe(1);
+    expect(await exists(ours)).toBe(false);
+    expect(await exists(another)).toBe(true);
+    expect(await exists(lease.containerId)).toBe(true);
+    await lease.release();
+    await installation.close();
+    await env.docker.removeContainer(another, { force: true });
   });
 });
 
