@@ -392,6 +392,27 @@ describe('hardening', () => {
       },
     );
     expect(big).toMatchObject({ status: 413, body: { code: 'BODY_TOO_LARGE' } });
+    // Sent in chunks, the body declares no length: it is counted as it is read.
+    const encoded = new TextEncoder().encode(
+      JSON.stringify({ name: 'big', type: 'tcp', address: 'a:1', labels }),
+    );
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < encoded.length; at += 65_536)
+          controller.enqueue(encoded.subarray(at, at + 65_536));
+        controller.close();
+      },
+    });
+    const streamed = await admin.request('POST', '/api/environments', chunked, {
+      'content-type': 'application/json',
+    });
+    expect({ status: streamed.status, body: await streamed.json() }).toMatchObject({
+      status: 413,
+      body: { code: 'BODY_TOO_LARGE' },
+    });
+    expect((await admin.call('GET', '/api/environments')).body).not.toContainEqual(
+      expect.objectContaining({ name: 'big' }),
+    );
   });
 
   test('errors never carry stack traces', async () => {

@@ -39,7 +39,11 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   if (error instanceof HttpError || error instanceof AuthError)
     return known(error.status, error.code, error.message);
   if (error instanceof ValidationError) return known(400, 'VALIDATION', describeValidation(error));
-  if (error instanceof ParseError) return known(400, 'INVALID_BODY', 'The request body is not valid JSON');
+  // Elysia wraps whatever a body parser throws; ours throws HttpError for a body over the limit.
+  if (error instanceof ParseError) {
+    if (error.cause instanceof HttpError) return describeError(error.cause);
+    return known(400, 'INVALID_BODY', 'The request body is not valid JSON');
+  }
   if (error instanceof NotFoundError) return known(404, 'NOT_FOUND', 'No such API route');
   if (error instanceof EnvironmentNameTakenError) return known(409, 'ENVIRONMENT_NAME_TAKEN', error.message);
   if (error instanceof UsernameTakenError) return known(409, 'USERNAME_TAKEN', error.message);
