@@ -206,12 +206,14 @@ async function startHelper(
       SecurityOpt: ['no-new-privileges'],
     },
   };
-  const { Id } = await client.createContainer(spec).catch(async (error: unknown) => {
+  // Named after its volume, so that a person who sees it in a container list knows what it is.
+  const name = `windflow-browse-${volume}-${randomUUID().slice(0, 8)}`;
+  const { Id } = await client.createContainer(spec, name).catch(async (error: unknown) => {
     if (!(error instanceof DockerApiError && error.status === 404)) throw error;
     for await (const _ of client.pullImage(image)) {
       // Progress is not shown anywhere; the pull only has to finish.
     }
-    return client.createContainer(spec);
+    return client.createContainer(spec, name);
   });
   try {
     await client.startContainer(Id);

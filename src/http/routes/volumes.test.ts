@@ -527,7 +527,7 @@ describe('volume browser', () => {
     );
   });
 
-  test('a browse session reuses one helper, which goes once idle', async () => {
+  test('a browse session reuses one named helper, which goes once idle', async () => {
     const sessionHelpers = new VolumeHelpers({ image: bed.images.busybox, idleMs: 300 });
     const browser = new VolumeBrowser(sessionHelpers);
     const client = await localClient();
@@ -541,6 +541,9 @@ describe('volume browser', () => {
     await browser.readText(client, browsed, 'docs/readme.txt');
     expect(first).toHaveLength(1);
     expect(await helperIds()).toEqual(first);
+    // In a container list, its name says what it is.
+    const [helper] = await env.docker.listContainers({ filters: { id: first } });
+    expect(helper?.Names[0]).toStartWith(`/windflow-browse-${browsed}-`);
     const { promise, resolve } = Promise.withResolvers<void>();
     setTimeout(resolve, 600);
     await promise;
