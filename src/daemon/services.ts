@@ -3,6 +3,7 @@ import { Authenticator } from '../auth/authenticator.ts';
 import { VolumeHelpers } from '../docker/volume-helper.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
 import { JobRegistry } from '../jobs/job-registry.ts';
+import { UsageFeeds } from '../jobs/usage-feeds.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
@@ -51,6 +52,7 @@ export function createServices(
     registries: new RegistryStore(db, secrets),
     volumeHelpers: new VolumeHelpers({ image: helperImage, owner: installationId }),
     jobs: new JobRegistry(),
+    usageFeeds: new UsageFeeds(),
     settings,
     authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets, settings }),
   };

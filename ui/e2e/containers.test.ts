@@ -83,7 +83,13 @@ test('create from the form; an open list shows it start without a reload', async
   ).toBe(true);
   await list.close();
   await page.getByRole('link', { name: '← Containers' }).click();
-  await page.locator(`[data-container="${name}"][data-state="running"]`).waitFor();
+  const row = page.locator(`[data-container="${name}"][data-state="running"]`);
+  await row.waitFor();
+  // CPU at a glance comes from the server's usage stream (a reading every 10 s).
+  await row
+    .getByTestId('container-cpu')
+    .filter({ hasText: /\d+\.\d%/ })
+    .waitFor({ timeout: 25_000 });
 });
 
 test('its logs arrive live', async () => {

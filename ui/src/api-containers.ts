@@ -37,8 +37,7 @@ const one = (environmentId: number, id: string) => `${base(environmentId)}/${enc
 export const containersApi = {
   list: (environmentId: number) => call<ContainerRow[]>('GET', `${base(environmentId)}?all=1`),
   row: (environmentId: number, id: string) => call<ContainerRow>('GET', `${one(environmentId, id)}/summary`),
-  usage: (environmentId: number, ids: string[]) =>
-    call<Record<string, Usage>>('GET', `${base(environmentId)}/usage?ids=${ids.join(',')}`),
+  usageUrl: (environmentId: number) => `${base(environmentId)}/usage`,
   detail: (environmentId: number, id: string) => call<ContainerDetail>('GET', one(environmentId, id)),
   spec: (environmentId: number, id: string) => call<ContainerSpec>('GET', `${one(environmentId, id)}/spec`),
   create: (environmentId: number, spec: ContainerSpec) =>

@@ -113,19 +113,3 @@ export const ContainerViewSchema = t.Object(
   },
   { title: 'Container' },
 );
-
-export const UsageSchema = t.Object(
-  {
-    at: t.String(),
-    cpuPercent: t.Number({ description: '100 is one CPU fully used' }),
-    memoryBytes: t.Number({ description: 'usage without reclaimable page cache' }),
-    memoryLimitBytes: t.Number(),
-    memoryPercent: t.Number(),
-    networkRxBytes: t.Number(),
-    networkTxBytes: t.Number(),
-    blockReadBytes: t.Number(),
-    blockWriteBytes: t.Number(),
-    pids: t.Number(),
-  },
-  { title: 'ContainerUsage' },
-);

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Elysia } from 'elysia';
 import { TarParser } from '../../docker/volume-tar.ts';
+import { readServerSentEvents, type SentMessage } from '../../testing/server-sent-events.ts';
 import type { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
 import { containerStreamRoutes } from './container-streams.ts';
@@ -46,41 +47,15 @@ async function run(script: string, config: Record<string, unknown> = {}): Promis
   return Id;
 }
 
-interface Message {
-  event: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the stream carries
-  data: any;
-}
-
 /** Reads server-sent events until `done` says so (or the stream ends). */
-async function readEvents(path: string, done: (messages: Message[]) => boolean): Promise<Message[]> {
+async function readEvents(path: string, done: (messages: SentMessage[]) => boolean): Promise<SentMessage[]> {
   const response = await api.request('GET', path);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/event-stream');
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const messages: Message[] = [];
-  let buffer = '';
-  try {
-    while (!done(messages)) {
-      const { value, done: ended } = await reader.read();
-      if (ended) break;
-      buffer += decoder.decode(value, { stream: true });
-      const blocks = buffer.split('\n\n');
-      buffer = blocks.pop() ?? '';
-      for (const block of blocks) {
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (data)
-          messages.push({ event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(data) });
-      }
-    }
-  } finally {
-    await reader.cancel();
-  }
-  return messages;
+  return readServerSentEvents((response.body as ReadableStream<Uint8Array>).getReader(), done);
 }
 
-const linesOf = (messages: Message[], stream: string) =>
+const linesOf = (messages: SentMessage[], stream: string) =>
   messages
     .filter((message) => message.data.stream === stream)
     .flatMap((message) => message.data.lines as string[]);

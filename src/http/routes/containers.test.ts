@@ -3,6 +3,8 @@
 // and a recreate that fails halfway and puts the original back.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { ContainerSpec } from '../../docker/views.ts';
+import { UsageFeeds } from '../../jobs/usage-feeds.ts';
+import { readServerSentEvents } from '../../testing/server-sent-events.ts';
 import type { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
 import { containerRoutes } from './containers.ts';
@@ -16,6 +18,7 @@ import {
 } from './docker-test-fixture.ts';
 
 const bed = testbed();
+const usageFeeds = new UsageFeeds();
 let env: LocalEnvironment;
 let admin: ApiSession;
 let base: string;
@@ -23,7 +26,7 @@ let base: string;
 beforeAll(async () => {
   env = await localEnvironment();
   ({ api: admin } = routesApp((access) =>
-    containerRoutes({ access, environments: env.environments, clients: env.clients }),
+    containerRoutes({ access, environments: env.environments, clients: env.clients, usageFeeds }),
   ));
   base = `/api/environments/${env.environmentId}/containers`;
 });
@@ -209,13 +212,21 @@ describe('actions', () => {
     );
   });
 
-  test('the usage reading has CPU and memory for running containers', async () => {
+  test('usage streams CPU and memory for running containers', async () => {
     const { id } = await create();
-    const usage = await admin.call('GET', `${base}/usage?ids=${id}`);
-    const reading = usage.body[id];
+    const response = await admin.request('GET', `${base}/usage`);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const [first] = await readServerSentEvents(
+      (response.body as ReadableStream<Uint8Array>).getReader(),
+      (messages) => messages.length > 0,
+    );
+    const reading = first?.data[id];
     expect(typeof reading.cpuPercent).toBe('number');
     expect(reading.memoryBytes).toBeGreaterThan(0);
     expect(reading.pids).toBeGreaterThan(0);
+    // The reading loop stops with its last follower.
+    await Bun.sleep(50);
+    expect(usageFeeds.active).toBe(0);
   });
 });
 
@@ -292,7 +303,8 @@ describe('access', () => {
   test('reading containers allows neither creating, stopping, editing nor removing', async () => {
     const { id } = await create();
     const { api: reader } = routesApp(
-      (access) => containerRoutes({ access, environments: env.environments, clients: env.clients }),
+      (access) =>
+        containerRoutes({ access, environments: env.environments, clients: env.clients, usageFeeds }),
       principalWith('containers:read'),
     );
     expect((await reader.call('GET', base)).status).toBe(200);

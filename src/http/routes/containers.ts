@@ -1,6 +1,6 @@
 // Containers of one environment: the list, one container's detail and form, create, edit
-// (recreate with rollback), rename, lifecycle actions one by one or in bulk, and a CPU/memory
-// reading for the list.
+// (recreate with rollback), rename, lifecycle actions one by one or in bulk, and the live
+// CPU/memory readings for the list.
 import { Elysia, t } from 'elysia';
 import type { Permission } from '../../auth/permissions.ts';
 import { recreateContainer } from '../../docker/container-recreate.ts';
@@ -15,19 +15,19 @@ import {
   renameContainer,
   runAction,
   runBulkAction,
-  usageAtAGlance,
 } from '../../docker/containers.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
+import { USAGE_INTERVAL_MS, type UsageFeeds } from '../../jobs/usage-feeds.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { ContainerListQuery, ErrorSchema, isFlagSet } from '../schemas.ts';
+import { eventStreamResponse } from '../server-sent-events.ts';
 import {
   ContainerIdParams,
   ContainerName,
   ContainerSpecSchema,
   ContainerViewSchema,
-  UsageSchema,
 } from './container-schemas.ts';
 import { requireEnvironment } from './environments.ts';
 
@@ -35,6 +35,7 @@ export interface ContainerRouteDeps {
   access: AccessControl;
   environments: EnvironmentStore;
   clients: DockerClientPool;
+  usageFeeds: UsageFeeds;
 }
 
 const tags = ['containers'];
@@ -52,7 +53,7 @@ const ACTION_PERMISSIONS: Record<ContainerAction, Permission> = {
   remove: 'containers:delete',
 };
 
-export function containerRoutes({ access, environments, clients }: ContainerRouteDeps) {
+export function containerRoutes({ access, environments, clients, usageFeeds }: ContainerRouteDeps) {
   const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
   const routes = new Elysia({ prefix: '/api/environments/:id/containers' })
     .use(access)
@@ -92,22 +93,20 @@ export function containerRoutes({ access, environments, clients }: ContainerRout
     )
     .get(
       '/usage',
-      async ({ params, query }) =>
-        usageAtAGlance(await clientOf(params.id), query.ids.split(',').filter(Boolean).slice(0, 500)),
+      async ({ params }) => {
+        const client = await clientOf(params.id);
+        return eventStreamResponse(async function* (signal) {
+          for await (const reading of usageFeeds.follow(client, signal)) yield { data: reading };
+        });
+      },
       {
         access: 'containers:read',
         params: EnvironmentParams,
-        query: t.Object({
-          ids: t.String({
-            pattern: '^[A-Za-z0-9,]*$',
-            description: 'running container ids, comma-separated',
-          }),
-        }),
-        response: {
-          200: t.Record(t.String(), UsageSchema),
-          ...failures,
+        response: failures,
+        detail: {
+          summary: `CPU and memory of every running container as server-sent events: an {id: usage} map at once, then every ${USAGE_INTERVAL_MS / 1000} s`,
+          tags,
         },
-        detail: { summary: 'One CPU and memory reading per container, for the list', tags },
       },
     )
     .get(

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { engineEvents } from '../../docker/system.ts';
 import type { DockerEvent } from '../../docker/types.ts';
+import { readServerSentEvents } from '../../testing/server-sent-events.ts';
 import type { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
 import { serverSentEvents } from '../server-sent-events.ts';
@@ -149,22 +150,12 @@ describe('events', () => {
     await env.docker.request('POST', `/containers/${Id}/wait`);
     await env.docker.removeContainer(Id);
 
-    const events: DockerEvent[] = [];
-    let text = '';
-    while (!events.some((event) => event.Action === 'destroy')) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the feed ended early after ${JSON.stringify(events)}`);
-      text += new TextDecoder().decode(value);
-      const messages = text.split('\n\n');
-      text = messages.pop() ?? '';
-      for (const message of messages) {
-        const data = message.split('\n').find((line) => line.startsWith('data: '));
-        if (data) events.push(JSON.parse(data.slice(6)));
-      }
-    }
+    const messages = await readServerSentEvents(reader, (got) =>
+      got.some((message) => message.data.Action === 'destroy'),
+    );
+    const events: DockerEvent[] = messages.map((message) => message.data);
     expect(events.map((event) => event.Action)).toEqual(['create', 'start', 'destroy']);
     expect(events.every((event) => event.Actor.ID === Id)).toBe(true);
-    await reader.cancel();
   });
 
   test('cancelling the feed ends the Engine stream behind it', async () => {
