@@ -112,6 +112,11 @@ test('create a network with a subnet and connect a container with an alias and a
   ).NetworkSettings.Networks[networkName];
   expect(endpoint?.IPAddress).toBe('172.31.240.50');
   expect(endpoint?.Aliases).toContain('db');
+
+  // The Engine's own document, fetched when opened.
+  await card.getByText('Inspect', { exact: true }).click();
+  const document = JSON.parse((await card.getByTestId('inspect-json').textContent()) ?? '{}');
+  expect(document).toMatchObject({ Name: networkName, IPAM: { Config: [{ Subnet: '172.31.240.0/24' }] } });
 });
 
 test('networks and volumes made elsewhere show up without a reload', async () => {

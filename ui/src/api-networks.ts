@@ -17,6 +17,8 @@ const networkPath = (environmentId: number, network: string) =>
 export const networksApi = {
   list: (environmentId: number) => call<Network[]>('GET', base(environmentId)),
   create: (environmentId: number, input: NetworkInput) => call<Network>('POST', base(environmentId), input),
+  inspect: (environmentId: number, network: string) =>
+    call<Network & { raw: unknown }>('GET', networkPath(environmentId, network)),
   remove: (environmentId: number, network: string) =>
     call<void>('DELETE', networkPath(environmentId, network)),
   prune: (environmentId: number) => call<{ deleted: string[] }>('POST', `${base(environmentId)}/prune`, {}),

@@ -18,6 +18,8 @@ const query = (path: string) => `path=${encodeURIComponent(path)}`;
 export const volumesApi = {
   list: (environmentId: number) => call<Volume[]>('GET', base(environmentId)),
   create: (environmentId: number, input: VolumeInput) => call<Volume>('POST', base(environmentId), input),
+  inspect: (environmentId: number, volume: string) =>
+    call<Volume & { raw: unknown }>('GET', volumePath(environmentId, volume)),
   remove: (environmentId: number, volume: string) => call<void>('DELETE', volumePath(environmentId, volume)),
   prune: (environmentId: number) =>
     call<{ deleted: string[]; spaceReclaimed: number }>('POST', `${base(environmentId)}/prune`, {}),
