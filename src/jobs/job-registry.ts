@@ -58,7 +58,8 @@ interface Entry {
   nextSeq: number;
   listeners: Set<(message: JobMessage) => void>;
   abort: AbortController;
-  expiry?: Timer;
+  // Not Bun's Timer: the UI imports Job from this file and type-checks it without Bun's types.
+  expiry?: ReturnType<typeof setTimeout>;
 }
 
 export class JobRegistry {

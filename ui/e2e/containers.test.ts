@@ -34,7 +34,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  await docker.removeContainer(name, { force: true }).catch(() => {});
+  for (const leftover of [name, `${name}-pulled`])
+    await docker.removeContainer(leftover, { force: true }).catch(() => {});
   docker.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -163,4 +164,15 @@ test('bad input in the form gets a clear message', async () => {
   await form.getByRole('button', { name: 'Create' }).click();
   await form.getByRole('alert').getByText('could not be pulled').waitFor();
   expect(await docker.listContainers({ all: true, filters: { name: [`${name}-x`] } })).toEqual([]);
+});
+
+test('an image the engine lacks is pulled on the form, layer by layer, then the container made', async () => {
+  await docker.removeImage(bed.images.pullable, { force: true }).catch(() => {});
+  await page.getByRole('link', { name: 'Containers' }).click();
+  await page.getByTestId('container-new').click();
+  const form = await fillForm({ image: bed.images.pullable, name: `${name}-pulled`, command: 'sleep 300' });
+  await form.getByRole('button', { name: 'Create' }).click();
+  await form.getByTestId('job-progress').waitFor();
+  await expect(page.getByTestId('container-name').textContent()).resolves.toBe(`${name}-pulled`);
+  expect((await docker.inspectImage(bed.images.pullable)).RepoTags).toContain(bed.images.pullable);
 });

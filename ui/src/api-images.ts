@@ -1,20 +1,10 @@
 // Images of an environment, and the background jobs that pull and push them.
 import type { ImageView, LayerProgress } from '../../src/docker/views.ts';
+import type { Job } from '../../src/jobs/job-registry.ts';
 import { call } from './api';
 
+export type { Job };
 export type Image = ImageView;
-
-export interface Job {
-  id: string;
-  kind: string;
-  environmentId: number;
-  target: string;
-  status: 'running' | 'succeeded' | 'failed';
-  error?: string;
-  startedAt: string;
-  finishedAt?: string;
-  startedBy?: { userId: number; username: string };
-}
 
 /** What a pull or push job reports. */
 export type JobReport = ({ kind: 'layer' } & LayerProgress) | { kind: 'status'; status: string };
