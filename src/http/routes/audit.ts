@@ -3,6 +3,7 @@ import { Elysia, t } from 'elysia';
 import type { AuditLog } from '../../store/audit-log.ts';
 import type { AuditEntry } from '../../store/records.ts';
 import type { AccessControl } from '../access.ts';
+import { attachment } from '../attachment.ts';
 
 const Filters = {
   text: t.Optional(t.String({ maxLength: 200 })),
@@ -42,19 +43,16 @@ export function auditRoutes({ access, audit }: { access: AccessControl; audit: A
     })
     .get(
       '/export',
-      async ({ query, set }) => {
+      async ({ query }) => {
         const { format, ...filters } = query;
         const { entries } = await audit.search({ ...filters, limit: EXPORT_LIMIT });
-        set.headers['content-disposition'] = `attachment; filename="windflow-audit.${format}"`;
-        if (format === 'json') {
-          set.headers['content-type'] = 'application/json';
-          return JSON.stringify(entries);
-        }
-        set.headers['content-type'] = 'text/csv; charset=utf-8';
-        return [
+        if (format === 'json')
+          return attachment(JSON.stringify(entries), 'windflow-audit.json', 'application/json');
+        const csv = [
           COLUMNS.join(','),
           ...entries.map((entry) => COLUMNS.map((column) => csvField(entry[column])).join(',')),
         ].join('\r\n');
+        return attachment(csv, 'windflow-audit.csv', 'text/csv; charset=utf-8');
       },
       {
         access: 'audit:read',

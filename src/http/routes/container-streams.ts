@@ -9,6 +9,7 @@ import { tarStream } from '../../docker/volume-tar.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
+import { attachment } from '../attachment.ts';
 import { HttpError } from '../errors.ts';
 import { ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
 import { eventStreamResponse, type ServerSentEvent } from '../server-sent-events.ts';
@@ -93,13 +94,7 @@ export function containerStreamRoutes({ access, environments, clients }: Contain
             for await (const chunk of chunks) yield chunk.data;
           })(),
         );
-        return new Response(body, {
-          headers: {
-            'content-type': 'text/plain; charset=utf-8',
-            'content-disposition': `attachment; filename="${Name.replace(/^\//, '')}.log"`,
-            'cache-control': 'no-store',
-          },
-        });
+        return attachment(body, `${Name.replace(/^\//, '')}.log`, 'text/plain; charset=utf-8');
       },
       {
         access: 'containers:logs',
@@ -148,13 +143,7 @@ export function containerStreamRoutes({ access, environments, clients }: Contain
         const client = await clientOf(params.id);
         const archive = await client.getArchive(params.containerId, query.path);
         const name = query.path.replace(/\/+$/, '').split('/').pop() || 'root';
-        return new Response(archive, {
-          headers: {
-            'content-type': 'application/x-tar',
-            'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}.tar"`,
-            'cache-control': 'no-store',
-          },
-        });
+        return attachment(archive, `${name}.tar`, 'application/x-tar');
       },
       {
         access: 'containers:exec',

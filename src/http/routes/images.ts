@@ -19,6 +19,7 @@ import type { JobRegistry } from '../../jobs/job-registry.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { RegistryStore } from '../../store/registries.ts';
 import type { AccessControl } from '../access.ts';
+import { attachment } from '../attachment.ts';
 import { HttpError } from '../errors.ts';
 import { ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
@@ -191,14 +192,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
       '/export',
       async ({ params, query }) => {
         const archive = await exportImage(await clientOf(params.id), query.ref);
-        const filename = `${query.ref.replace(/[^A-Za-z0-9._-]+/g, '_')}.tar`;
-        return new Response(archive, {
-          headers: {
-            'content-type': 'application/x-tar',
-            'content-disposition': `attachment; filename="${filename}"`,
-            'cache-control': 'no-store',
-          },
-        });
+        return attachment(archive, `${query.ref.replace(/[^A-Za-z0-9._-]+/g, '_')}.tar`, 'application/x-tar');
       },
       {
         access: 'images:read',

@@ -379,6 +379,10 @@ describe('volume browser', () => {
       ),
     );
     expect(await unicode.text()).toBe('ünïcode ✓');
+    // An ASCII stand-in for old browsers, the exact name for the others.
+    expect(unicode.headers.get('content-disposition')).toBe(
+      `attachment; filename="_-__.txt"; filename*=UTF-8''${encodeURIComponent('é-名前.txt')}`,
+    );
 
     const folder = await app.handle(
       new Request(`http://windflow.test${base}/${browsed}/browse/download?path=deep`),

@@ -7,6 +7,7 @@ import { createVolume, inspectVolume, listVolumes, removeVolume } from '../../do
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
+import { attachment } from '../attachment.ts';
 import { HttpError } from '../errors.ts';
 import { ErrorSchema } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
@@ -177,7 +178,7 @@ export function volumeRoutes({ access, environments, clients, volumeHelpers }: V
     .get(
       '/:name/browse/download',
       async ({ params, query }) =>
-        downloadResponse(await browser.download(await clientOf(params.id), params.name, query.path ?? '')),
+        downloadOf(await browser.download(await clientOf(params.id), params.name, query.path ?? '')),
       {
         access: 'volumes:browse',
         params: VolumeParams,
@@ -255,8 +256,7 @@ export function volumeRoutes({ access, environments, clients, volumeHelpers }: V
     )
     .get(
       '/:name/export',
-      async ({ params }) =>
-        downloadResponse(await browser.exportVolume(await clientOf(params.id), params.name)),
+      async ({ params }) => downloadOf(await browser.exportVolume(await clientOf(params.id), params.name)),
       {
         access: 'volumes:browse',
         params: VolumeParams,
@@ -286,11 +286,4 @@ export function volumeRoutes({ access, environments, clients, volumeHelpers }: V
     );
 }
 
-function downloadResponse(download: Download): Response {
-  const headers = {
-    'content-type': download.contentType,
-    'content-disposition': `attachment; filename="${download.filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(download.filename)}`,
-    'cache-control': 'no-store',
-  };
-  return new Response(download.body, { headers });
-}
+const downloadOf = ({ body, filename, contentType }: Download) => attachment(body, filename, contentType);
