@@ -4,10 +4,9 @@ import { HttpError } from '../http/errors.ts';
 import { compareVersions } from './api-version.ts';
 import type { DockerClient } from './client.ts';
 import type { ContainerSummary, NetworkSummary } from './types.ts';
+import type { CleanupItem, CleanupPreview, DiskUsageSummary, PruneKind, PruneResult } from './views.ts';
 
 export const BUILTIN_NETWORKS: ReadonlySet<string> = new Set(['bridge', 'host', 'none']);
-export const PRUNE_KINDS = ['containers', 'images', 'volumes', 'networks', 'buildCache'] as const;
-export type PruneKind = (typeof PRUNE_KINDS)[number];
 
 const PRUNE_TIMEOUT_MS = 10 * 60_000;
 /** What `docker container prune` removes: not running, paused or restarting. */
@@ -71,21 +70,6 @@ export async function diskUsage(
   return client.request('GET', `/system/df${query}`, { timeoutMs: PRUNE_TIMEOUT_MS });
 }
 
-export interface KindUsage {
-  count: number;
-  active: number;
-  size: number;
-  reclaimable: number;
-}
-
-export interface DiskUsageSummary {
-  images: KindUsage;
-  containers: KindUsage;
-  volumes: KindUsage;
-  buildCache: KindUsage;
-  total: { size: number; reclaimable: number };
-}
-
 /** Sizes and what a clean-up could reclaim, counted the way `docker system df` counts them. */
 export function summarizeDiskUsage(df: DiskUsageAnswer): DiskUsageSummary {
   const images = df.Images ?? [];
@@ -143,15 +127,6 @@ export interface CleanupOptions {
   /** Only objects with this label: "key" or "key=value" (build cache has no labels). */
   label?: string;
 }
-
-export interface CleanupItem {
-  id: string;
-  name: string;
-  /** Bytes, where the daemon reports them. */
-  size: number;
-}
-
-export type CleanupPreview = Record<PruneKind, { items: CleanupItem[]; reclaimable: number }>;
 
 /** What each prune would remove, from the daemon's lists (nothing is removed). */
 export async function cleanupPreview(
@@ -215,8 +190,6 @@ export async function cleanupPreview(
     buildCache: kind(cache),
   };
 }
-
-export type PruneResult = Partial<Record<PruneKind, { deleted: string[]; spaceReclaimed: number }>>;
 
 /** Runs the selected prunes, containers first so that what they held can go too. */
 export async function prune(

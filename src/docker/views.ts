@@ -1,6 +1,6 @@
-// The shapes the API answers with and takes, shared by the server and the UI (which imports
-// these types only): containers, their form and usage, images, registry tags, volumes, their
-// files, and networks.
+// The shapes the API answers with and takes, shared by the server and the UI: containers, their
+// form and usage, images, registry tags, volumes, their files, networks, disk usage and the
+// clean-up. Types, and the one list the clean-up's kinds are made of; nothing that runs.
 import type { ContainerInspect } from './types.ts';
 
 export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
@@ -272,3 +272,35 @@ export interface DirectoryListing {
   path: string;
   entries: VolumeEntry[];
 }
+
+// Disk usage and the clean-up.
+
+/** The kinds the clean-up prunes, in the order it runs them. */
+export const PRUNE_KINDS = ['containers', 'images', 'volumes', 'networks', 'buildCache'] as const;
+export type PruneKind = (typeof PRUNE_KINDS)[number];
+
+export interface KindUsage {
+  count: number;
+  active: number;
+  size: number;
+  reclaimable: number;
+}
+
+export interface DiskUsageSummary {
+  images: KindUsage;
+  containers: KindUsage;
+  volumes: KindUsage;
+  buildCache: KindUsage;
+  total: { size: number; reclaimable: number };
+}
+
+export interface CleanupItem {
+  id: string;
+  name: string;
+  /** Bytes, where the daemon reports them. */
+  size: number;
+}
+
+export type CleanupPreview = Record<PruneKind, { items: CleanupItem[]; reclaimable: number }>;
+
+export type PruneResult = Partial<Record<PruneKind, { deleted: string[]; spaceReclaimed: number }>>;

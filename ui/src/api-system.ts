@@ -1,23 +1,17 @@
 // Disk usage, the clean-up and the live events of an environment.
+import type { DockerEvent as EngineEvent } from '../../src/docker/types.ts';
+import {
+  type CleanupPreview,
+  type PruneResult as CleanupResult,
+  type DiskUsageSummary as DiskUsage,
+  type KindUsage,
+  PRUNE_KINDS,
+  type PruneKind,
+} from '../../src/docker/views.ts';
 import { call } from './api';
 
-export interface KindUsage {
-  count: number;
-  active: number;
-  size: number;
-  reclaimable: number;
-}
-
-export interface DiskUsage {
-  images: KindUsage;
-  containers: KindUsage;
-  volumes: KindUsage;
-  buildCache: KindUsage;
-  total: { size: number; reclaimable: number };
-}
-
-export const PRUNE_KINDS = ['containers', 'images', 'volumes', 'networks', 'buildCache'] as const;
-export type PruneKind = (typeof PRUNE_KINDS)[number];
+export type { CleanupPreview, CleanupResult, DiskUsage, EngineEvent, KindUsage, PruneKind };
+export { PRUNE_KINDS };
 
 export const KIND_LABELS: Record<PruneKind, string> = {
   containers: 'Stopped containers',
@@ -26,21 +20,6 @@ export const KIND_LABELS: Record<PruneKind, string> = {
   networks: 'Unused networks',
   buildCache: 'Build cache',
 };
-
-export type CleanupPreview = Record<
-  PruneKind,
-  { items: { id: string; name: string; size: number }[]; reclaimable: number }
->;
-
-export type CleanupResult = Partial<Record<PruneKind, { deleted: string[]; spaceReclaimed: number }>>;
-
-export interface EngineEvent {
-  Type: string;
-  Action: string;
-  Actor: { ID: string; Attributes: Record<string, string> };
-  time: number;
-  timeNano: number;
-}
 
 export interface EventFilters {
   type: string;

@@ -1,14 +1,8 @@
 // One environment's disk usage, the clean-up (preview, then prune), and the live events feed.
 import { Elysia, t } from 'elysia';
-import {
-  cleanupPreview,
-  diskUsage,
-  engineEvents,
-  PRUNE_KINDS,
-  prune,
-  summarizeDiskUsage,
-} from '../../docker/system.ts';
+import { cleanupPreview, diskUsage, engineEvents, prune, summarizeDiskUsage } from '../../docker/system.ts';
 import type { DockerEvent } from '../../docker/types.ts';
+import { PRUNE_KINDS } from '../../docker/views.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
