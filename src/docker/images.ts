@@ -5,7 +5,7 @@ import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
 import { DockerApiError } from './errors.ts';
 import type { PullProgress } from './types.ts';
-import type { ImageView, LayerProgress } from './views.ts';
+import type { HistoryLayer, ImageView, LayerProgress } from './views.ts';
 
 export async function listImageViews(client: DockerClient): Promise<ImageView[]> {
   const [images, containers] = await Promise.all([client.listImages(), client.listContainers({ all: true })]);
@@ -28,7 +28,7 @@ export async function listImageViews(client: DockerClient): Promise<ImageView[]>
   });
 }
 
-export async function imageHistory(client: DockerClient, reference: string) {
+export async function imageHistory(client: DockerClient, reference: string): Promise<HistoryLayer[]> {
   const layers = await client.request<
     { Id: string; Created: number; CreatedBy: string; Size: number; Comment: string; Tags: string[] | null }[]
   >('GET', `/images/${encodeURIComponent(reference)}/history`);

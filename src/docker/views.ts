@@ -155,6 +155,16 @@ export interface ImageView {
   dangling: boolean;
 }
 
+/** One layer of an image's history (the Engine lists them newest first). */
+export interface HistoryLayer {
+  id: string;
+  createdAt: string;
+  createdBy: string;
+  size: number;
+  comment: string;
+  tags: string[];
+}
+
 export interface LayerProgress {
   id: string;
   status: string;

@@ -1,22 +1,13 @@
 // Images of an environment, and the background jobs that pull and push them.
-import type { ImageView, LayerProgress } from '../../src/docker/views.ts';
+import type { HistoryLayer, ImageView, LayerProgress } from '../../src/docker/views.ts';
 import type { Job } from '../../src/jobs/job-registry.ts';
 import { call } from './api';
 
-export type { Job };
+export type { HistoryLayer, Job };
 export type Image = ImageView;
 
 /** What a pull or push job reports. */
 export type JobReport = ({ kind: 'layer' } & LayerProgress) | { kind: 'status'; status: string };
-
-export interface HistoryLayer {
-  id: string;
-  createdAt: string;
-  createdBy: string;
-  size: number;
-  comment: string;
-  tags: string[];
-}
 
 const base = (environmentId: number) => `/api/environments/${environmentId}/images`;
 const ref = (reference: string) => `ref=${encodeURIComponent(reference)}`;
