@@ -2,11 +2,11 @@
 // rate limiting and lockout; the first admin; the TOTP step.
 import { timingSafeEqual } from 'node:crypto';
 import type { ApiTokenStore } from '../store/api-tokens.ts';
-import type { User } from '../store/records.ts';
+import type { Session, User } from '../store/records.ts';
 import type { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import type { RoleStore } from '../store/roles.ts';
 import type { SecretBox } from '../store/secret-box.ts';
-import type { Session, SessionStore } from '../store/sessions.ts';
+import type { SessionStore } from '../store/sessions.ts';
 import type { SettingsStore } from '../store/settings.ts';
 import type { UserStore } from '../store/users.ts';
 import { AuthError } from './errors.ts';

@@ -99,6 +99,28 @@ export interface ApiToken {
   createdAt: string;
 }
 
+export interface Session {
+  id: string;
+  userId: number;
+  csrfToken: string;
+  mfaPending: boolean;
+  sourceIp: string;
+  userAgent: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+/** A session as its owner sees it in the list: never its CSRF token. */
+export type SessionView = Omit<Session, 'csrfToken'> & { current: boolean };
+
+/** The signed-in person as /api/auth/me answers, with the CSRF token their session needs. */
+export interface Me {
+  user: User;
+  roles: RoleBinding[];
+  csrfToken: string;
+}
+
 // Logging in with a directory or an identity provider.
 export type AuthProviderKind = 'ldap' | 'oidc' | 'oauth2';
 

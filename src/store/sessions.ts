@@ -2,18 +2,7 @@
 // a leaked database does not hand out live sessions.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from './database.ts';
-
-export interface Session {
-  id: string;
-  userId: number;
-  csrfToken: string;
-  mfaPending: boolean;
-  sourceIp: string;
-  userAgent: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-}
+import type { Session } from './records.ts';
 
 export interface SessionLifetimes {
   /** Ends a session nobody used for this long. */

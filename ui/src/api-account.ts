@@ -1,17 +1,14 @@
-import type { ApiToken, AuditEntry, Role, RoleBinding, User } from '../../src/store/records.ts';
+import type {
+  ApiToken,
+  AuditEntry,
+  Role,
+  RoleBinding,
+  SessionView as SessionInfo,
+  User,
+} from '../../src/store/records.ts';
 import { call } from './api';
 
-export type { ApiToken, AuditEntry, Role };
-
-export interface SessionInfo {
-  id: string;
-  sourceIp: string;
-  userAgent: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  current: boolean;
-}
+export type { ApiToken, AuditEntry, Role, SessionInfo };
 
 export interface BindingInput {
   role: string;

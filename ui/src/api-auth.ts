@@ -1,18 +1,12 @@
-import type { AuthProviderKind, RoleBinding, User } from '../../src/store/records.ts';
+import type { AuthProviderKind, Me, RoleBinding, User } from '../../src/store/records.ts';
 import { call } from './api';
 
-export type { RoleBinding, User };
+export type { Me, RoleBinding, User };
 
 export interface LoginProvider {
   slug: string;
   kind: AuthProviderKind;
   name: string;
-}
-
-export interface Me {
-  user: User;
-  roles: RoleBinding[];
-  csrfToken: string;
 }
 
 export const authApi = {

@@ -10,7 +10,7 @@ import type { Principal } from '../../auth/principal.ts';
 import { newRecoveryCodes, newTotpSecret, totpEnrolment } from '../../auth/totp.ts';
 import type { ApiTokenStore } from '../../store/api-tokens.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
-import type { User } from '../../store/records.ts';
+import type { Me, SessionView, User } from '../../store/records.ts';
 import type { RecoveryCodeStore } from '../../store/recovery-codes.ts';
 import type { RoleStore } from '../../store/roles.ts';
 import type { SecretBox } from '../../store/secret-box.ts';
@@ -71,7 +71,7 @@ export function authRoutes(deps: AuthRouteDeps) {
   const { access, authenticator, users, roles, sessions, tokens, audit } = deps;
 
   /** The person as the UI sees them, with the CSRF token their session needs. */
-  const describeMe = async (user: User, csrfToken: string) => ({
+  const describeMe = async (user: User, csrfToken: string): Promise<Me> => ({
     user,
     roles: await roles.bindingsOf(user.id),
     csrfToken,
@@ -228,10 +228,12 @@ export function authRoutes(deps: AuthRouteDeps) {
       '/sessions',
       async ({ principal }) => {
         const user = await requireUser(principal);
-        return (await sessions.listOf(user.id)).map(({ csrfToken: _hidden, ...session }) => ({
-          ...session,
-          current: session.id === principal?.sessionId,
-        }));
+        return (await sessions.listOf(user.id)).map(
+          ({ csrfToken: _hidden, ...session }): SessionView => ({
+            ...session,
+            current: session.id === principal?.sessionId,
+          }),
+        );
       },
       { access: 'authenticated', detail: { summary: 'Your active sessions', tags } },
     )
