@@ -371,8 +371,8 @@ async function listEntries(
 const READ_LINKS = ['xargs', '-0', 'sh', '-c', 'for f; do readlink -n -- "$f"; printf "\\0"; done', 'sh'];
 const NUL = new Uint8Array([0]);
 
-/** A name as find gave it (any bytes but NUL) and as text. */
-interface FoundPath {
+/** One NUL-terminated field (a name as find gave it, a link target): its bytes and its text. */
+interface NulField {
   bytes: Uint8Array;
   text: string;
 }
@@ -382,8 +382,8 @@ interface FoundPath {
  * removed since find ran. Reading each line against the expected path keeps names with spaces or
  * newlines whole.
  */
-function parseStats(output: string, paths: readonly FoundPath[]): { path: FoundPath; entry: VolumeEntry }[] {
-  const listed: { path: FoundPath; entry: VolumeEntry }[] = [];
+function parseStats(output: string, paths: readonly NulField[]): { path: NulField; entry: VolumeEntry }[] {
+  const listed: { path: NulField; entry: VolumeEntry }[] = [];
   let at = 0;
   for (const path of paths) {
     const nameStart = afterFields(output, at);
@@ -406,14 +406,15 @@ function afterFields(output: string, at: number): number {
   return cursor;
 }
 
-function nulSeparated(bytes: Uint8Array): FoundPath[] {
-  const paths: FoundPath[] = [];
+/** The NUL-terminated fields of a command's output. */
+function nulSeparated(bytes: Uint8Array): NulField[] {
+  const fields: NulField[] = [];
   const decoder = new TextDecoder();
   for (let start = 0, end = bytes.indexOf(0); end >= 0; start = end + 1, end = bytes.indexOf(0, start)) {
-    const path = bytes.subarray(start, end);
-    paths.push({ bytes: path, text: decoder.decode(path) });
+    const field = bytes.subarray(start, end);
+    fields.push({ bytes: field, text: decoder.decode(field) });
   }
-  return paths;
+  return fields;
 }
 
 function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
