@@ -1,7 +1,28 @@
-// The shapes the API answers with and takes, shared by the server and the UI: containers, their
-// form and usage, images, registry tags, volumes, their files, networks, disk usage and the
-// clean-up. Types, and the one list the clean-up's kinds are made of; nothing that runs.
+// The shapes the API answers with and takes, shared by the server and the UI: the engine at a
+// glance, containers, their form and usage, images, registry tags, volumes, their files,
+// networks, disk usage and the clean-up. Types, and the one list the clean-up's kinds are made
+// of; nothing that runs.
 import type { ContainerInspect } from './types.ts';
+
+/** An environment's engine at a glance: version, host facts and resource counts. */
+export interface EnvironmentInfo {
+  engine: {
+    name: string;
+    version: string;
+    apiVersion: string;
+    os: string;
+    arch: string;
+    kernelVersion: string;
+    cpus: number;
+    memoryBytes: number;
+  };
+  counts: {
+    containers: { total: number; running: number; paused: number; stopped: number };
+    images: number;
+    volumes: number;
+    networks: number;
+  };
+}
 
 export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
 

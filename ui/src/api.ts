@@ -1,27 +1,10 @@
 // Typed access to the Windflow API. Every error answer becomes an ApiError carrying the
 // server's code and message, which pages show to the person.
+import type { EnvironmentInfo } from '../../src/docker/views.ts';
 import type { Environment, EnvironmentInput } from '../../src/store/records.ts';
 
 export type { Environment, EnvironmentInput, EnvironmentType } from '../../src/store/records.ts';
-
-export interface EnvironmentInfo {
-  engine: {
-    name: string;
-    version: string;
-    apiVersion: string;
-    os: string;
-    arch: string;
-    kernelVersion: string;
-    cpus: number;
-    memoryBytes: number;
-  };
-  counts: {
-    containers: { total: number; running: number; paused: number; stopped: number };
-    images: number;
-    volumes: number;
-    networks: number;
-  };
-}
+export type { EnvironmentInfo };
 
 export class ApiError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 // An environment's engine at a glance: version, host facts and resource counts.
 import { Elysia } from 'elysia';
 import type { DockerClient } from '../../docker/client.ts';
+import type { EnvironmentInfo } from '../../docker/views.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
@@ -29,7 +30,7 @@ export function engineRoutes({ access, environments, clients }: EngineRouteDeps)
     });
 }
 
-async function summarizeEngine(client: DockerClient) {
+async function summarizeEngine(client: DockerClient): Promise<EnvironmentInfo> {
   const [info, version, volumes, networks] = await Promise.all([
     client.info(),
     client.version(),
