@@ -35,7 +35,10 @@ export function accessControl(options: AccessOptions) {
   return (
     new Elysia({ name: 'access-control' })
       .onRequest(({ request }) => {
-        if (!SAFE_METHODS.has(request.method) && isCrossOrigin(request)) {
+        // A WebSocket handshake is a GET, and browsers send cookies with it to other ports of
+        // the same host: it opens a terminal, so it is held to the same rule as a change.
+        const changes = !SAFE_METHODS.has(request.method) || isWebSocketUpgrade(request);
+        if (changes && isCrossOrigin(request)) {
           throw new HttpError(
             403,
             'CROSS_ORIGIN_REQUEST',
@@ -83,6 +86,9 @@ export function accessControl(options: AccessOptions) {
 }
 
 export type AccessControl = ReturnType<typeof accessControl>;
+
+const isWebSocketUpgrade = (request: Request) =>
+  request.headers.get('upgrade')?.toLowerCase() === 'websocket';
 
 /** A browser's Origin header naming another site than the one asked. */
 function isCrossOrigin(request: Request): boolean {

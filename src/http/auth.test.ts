@@ -80,6 +80,15 @@ describe('sessions and CSRF', () => {
       },
     );
     expect(answer).toMatchObject({ status: 403, body: { code: 'CROSS_ORIGIN_REQUEST' } });
+    // A WebSocket handshake is a GET, but it opens a terminal: another site may not start one.
+    const upgrade = await admin.call('GET', '/api/environments/1/containers/any/terminal', undefined, {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      origin: 'http://evil.example',
+    });
+    expect(upgrade).toMatchObject({ status: 403, body: { code: 'CROSS_ORIGIN_REQUEST' } });
   });
 
   test('logout ends the session; logout everywhere ends the others', async () => {
