@@ -12,7 +12,7 @@ import { launchChromium } from '../src/testing/browser.ts';
 import { ApiSession, logInPage } from '../src/testing/session.ts';
 import { testbed } from '../src/testing/testbed.ts';
 import { ensureBenchContainers, removeBenchContainers } from './containers-fixture.ts';
-import { ms, percentile, summary, timeRounds } from './measure.ts';
+import { mib, ms, percentile, summary, timeRounds } from './measure.ts';
 
 const CONTAINERS = Number(process.env.WINDFLOW_BENCH_CONTAINERS ?? 300);
 const PAINTS = 10;
@@ -67,7 +67,7 @@ try {
   console.log(
     `state change -> list (docker start returned -> the row says running): ${summary(changes)}, max ${ms(percentile(changes, 1))}`,
   );
-  console.log(`resident memory of Windflow: ${(server.residentKiB() / 1024).toFixed(1)} MiB`);
+  console.log(`resident memory of Windflow: ${mib(server.residentKiB())}`);
 } finally {
   await browser.close();
   await server.stop();

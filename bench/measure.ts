@@ -20,6 +20,9 @@ export const percentile = (sorted: number[], p: number) =>
 
 export const ms = (value: number) => `${value.toFixed(2)} ms`;
 
+/** A resident size in KiB (as /proc reports it) as MiB. */
+export const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+
 /** "median 8.00 ms, p95 12.60 ms" */
 export const summary = (sorted: number[]) =>
   `median ${ms(percentile(sorted, 0.5))}, p95 ${ms(percentile(sorted, 0.95))}`;

@@ -10,7 +10,7 @@ import { startBinary } from '../src/testing/binary.ts';
 import { ApiSession } from '../src/testing/session.ts';
 import { testbed } from '../src/testing/testbed.ts';
 import { ensureBenchContainers, removeBenchContainers } from './containers-fixture.ts';
-import { ms, percentile, summary, timeRounds } from './measure.ts';
+import { mib, ms, percentile, summary, timeRounds } from './measure.ts';
 
 const CONTAINERS = Number(process.env.WINDFLOW_BENCH_CONTAINERS ?? 200);
 const ROUNDS = 100;
@@ -51,7 +51,7 @@ try {
 
   await Bun.sleep(10_000);
   console.log(
-    `resident memory:   ${(rssAtStart / 1024).toFixed(1)} MiB after start and the admin's set-up (argon2id), ${(server.residentKiB() / 1024).toFixed(1)} MiB idle after ${2 * (ROUNDS + 5)} requests and 10 s`,
+    `resident memory:   ${mib(rssAtStart)} after start and the admin's set-up (argon2id), ${mib(server.residentKiB())} idle after ${2 * (ROUNDS + 5)} requests and 10 s`,
   );
 } finally {
   await server.stop();

@@ -11,6 +11,7 @@ import { DockerClient } from '../src/docker/client.ts';
 import { startBinary } from '../src/testing/binary.ts';
 import { ApiSession } from '../src/testing/session.ts';
 import { testbed } from '../src/testing/testbed.ts';
+import { mib } from './measure.ts';
 
 const SECONDS = Number(process.env.WINDFLOW_SOAK_SECONDS ?? 120);
 const SAMPLE_EVERY_MS = 10_000;
@@ -24,7 +25,6 @@ const { Id: talker } = await docker.createContainer({
   Cmd: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'],
   Labels: { 'windflow.bench': 'soak' },
 });
-const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 
 try {
   await docker.startContainer(talker);

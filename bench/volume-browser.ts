@@ -9,7 +9,7 @@ import { DockerClient } from '../src/docker/client.ts';
 import { startBinary } from '../src/testing/binary.ts';
 import { ApiSession } from '../src/testing/session.ts';
 import { testbed } from '../src/testing/testbed.ts';
-import { ms, summary, timeRounds } from './measure.ts';
+import { mib, ms, summary, timeRounds } from './measure.ts';
 
 const FILES = Number(process.env.WINDFLOW_BENCH_FILES ?? 1000);
 const EXPORT_MIB = 64;
@@ -57,9 +57,9 @@ try {
   const exported = await api.request('GET', `/api/environments/1/volumes/${volume}/export`);
   const archive = new Uint8Array(await exported.arrayBuffer());
   const exportMs = performance.now() - exportStarted;
-  const mib = archive.byteLength / 1024 / 1024;
+  const sizeMiB = archive.byteLength / 1024 / 1024;
   console.log(
-    `export: ${mib.toFixed(1)} MiB tar in ${ms(exportMs)} (${(mib / (exportMs / 1000)).toFixed(0)} MiB/s)`,
+    `export: ${sizeMiB.toFixed(1)} MiB tar in ${ms(exportMs)} (${(sizeMiB / (exportMs / 1000)).toFixed(0)} MiB/s)`,
   );
 
   await docker.request('POST', '/volumes/create', { body: { Name: copy, Labels: LABELS } });
@@ -71,9 +71,9 @@ try {
   if (imported.status !== 201)
     throw new Error(`import answered ${imported.status}: ${await imported.text()}`);
   console.log(
-    `import: ${mib.toFixed(1)} MiB tar in ${ms(importMs)} (${(mib / (importMs / 1000)).toFixed(0)} MiB/s)`,
+    `import: ${sizeMiB.toFixed(1)} MiB tar in ${ms(importMs)} (${(sizeMiB / (importMs / 1000)).toFixed(0)} MiB/s)`,
   );
-  console.log(`resident memory after the export and import: ${(server.residentKiB() / 1024).toFixed(1)} MiB`);
+  console.log(`resident memory after the export and import: ${mib(server.residentKiB())}`);
 } finally {
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
