@@ -14,6 +14,8 @@ export const PERMISSIONS = {
   settings: ['read', 'manage'],
   audit: ['read'],
   system: ['read', 'prune'],
+  /** Containers that reach past Docker's isolation: host paths, privileged, devices, host namespaces. */
+  host: ['access'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResourceKind = keyof typeof PERMISSIONS;
@@ -33,6 +35,7 @@ export const ENVIRONMENT_SCOPED_KINDS: ReadonlySet<ResourceKind> = new Set([
   'volumes',
   'networks',
   'stacks',
+  'host',
 ]);
 
 const dockerKinds = ['containers', 'images', 'volumes', 'networks', 'stacks'] as const;
