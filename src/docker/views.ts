@@ -335,3 +335,76 @@ export interface CleanupItem {
 export type CleanupPreview = Record<PruneKind, { items: CleanupItem[]; reclaimable: number }>;
 
 export type PruneResult = Partial<Record<PruneKind, { deleted: string[]; spaceReclaimed: number }>>;
+
+// Compose stacks.
+/** What `up` will do to one container. */
+export type ContainerChange = 'create' | 'recreate' | 'start' | 'keep' | 'remove';
+
+export interface ContainerPlan {
+  name: string;
+  number: number;
+  change: ContainerChange;
+  /** The existing container, when there is one. */
+  id?: string;
+  /** Why it is recreated: the configuration, the image, or both. */
+  reason?: string;
+}
+
+export interface ServicePlan {
+  service: string;
+  image: string;
+  /** The image the service runs now, by id, when it runs. */
+  currentImageId?: string;
+  /** The image it will run, by id, when it is already on the engine (a pull may still change it). */
+  nextImageId?: string;
+  /** How the image is got: already there, pulled, or built. */
+  imageSource: 'present' | 'pull' | 'build';
+  containers: ContainerPlan[];
+}
+
+export interface ResourcePlan {
+  key: string;
+  name: string;
+  change: 'create' | 'keep' | 'external';
+}
+
+/** What `up` will do, worked out before it does anything. */
+export interface ProjectPlan {
+  project: string;
+  services: ServicePlan[];
+  /** Containers of services that are no longer in the file. */
+  orphans: ContainerPlan[];
+  networks: ResourcePlan[];
+  volumes: ResourcePlan[];
+}
+
+/** One step of a deploy, reported to its job as it happens. */
+export interface DeployStep {
+  kind: 'step';
+  /** Empty for steps of the whole project (networks, volumes, verification). */
+  service: string;
+  /** The container or resource the step acts on. */
+  target: string;
+  action:
+    | 'pull'
+    | 'build'
+    | 'create'
+    | 'recreate'
+    | 'start'
+    | 'stop'
+    | 'remove'
+    | 'healthy'
+    | 'wait'
+    | 'verify'
+    | 'rollback';
+  status: 'started' | 'done' | 'failed';
+  message?: string;
+}
+
+/** A pull's layer or a build's output line, under the service it is for. */
+export type DeployProgress =
+  | DeployStep
+  | ({ kind: 'layer'; service: string } & LayerProgress)
+  | { kind: 'output'; service: string; text: string };
+
+export type StackStatus = 'running' | 'partial' | 'stopped';
