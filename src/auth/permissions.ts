@@ -64,7 +64,28 @@ export function isGrant(value: string): value is Grant {
   return action === '*' ? kind !== undefined && kind in PERMISSIONS : isPermission(value);
 }
 
-export function grantCovers(grant: Grant, permission: Permission): boolean {
+/**
+ * What an API token's scope may hold besides grants: `account`, managing its owner's own account
+ * (tokens, sessions, password, second factor). A logged-in session always may; a token only when
+ * its scope names `account` explicitly (`*` means every permission, not this).
+ */
+export const ACCOUNT_SCOPE = 'account';
+export type TokenGrant = Grant | typeof ACCOUNT_SCOPE;
+
+export function isTokenGrant(value: string): value is TokenGrant {
+  return value === ACCOUNT_SCOPE || isGrant(value);
+}
+
+export function grantCovers(grant: TokenGrant, permission: Permission): boolean {
   if (grant === '*' || grant === permission) return true;
   return grant.endsWith(':*') && permission.startsWith(grant.slice(0, -1));
+}
+
+/** Whether holding `held` includes everything `wanted` gives: a token can only mint narrower ones. */
+export function grantIncludes(held: TokenGrant, wanted: TokenGrant): boolean {
+  if (held === ACCOUNT_SCOPE || wanted === ACCOUNT_SCOPE) return held === wanted;
+  if (held === '*' || held === wanted) return true;
+  if (wanted === '*') return false;
+  if (wanted.endsWith(':*')) return held === wanted;
+  return grantCovers(held, wanted as Permission);
 }

@@ -1,6 +1,6 @@
 // Who is calling, and what they may do. Roles grant permissions globally or on one environment;
 // an API token can narrow its user's permissions further, never widen them.
-import { type Grant, grantCovers, type Permission } from './permissions.ts';
+import { ACCOUNT_SCOPE, type Grant, grantCovers, type Permission, type TokenGrant } from './permissions.ts';
 
 export interface RoleGrant {
   grants: readonly Grant[];
@@ -14,7 +14,7 @@ export interface Principal {
   roles: RoleGrant[];
   via: 'session' | 'token' | 'auth-off';
   /** The token's scope, when the call came with an API token. */
-  tokenScope?: readonly Grant[];
+  tokenScope?: readonly TokenGrant[];
   sessionId?: string;
   /** A cookie session sent the right CSRF token (always true for API tokens). */
   csrfValid: boolean;
@@ -31,4 +31,9 @@ export function can(principal: Principal, permission: Permission, environmentId?
   const scopeAllows =
     !principal.tokenScope || principal.tokenScope.some((grant) => grantCovers(grant, permission));
   return roleAllows && scopeAllows;
+}
+
+/** Whether the caller may manage their own account: any session, a token only with `account`. */
+export function canManageAccount(principal: Principal): boolean {
+  return !principal.tokenScope || principal.tokenScope.includes(ACCOUNT_SCOPE);
 }

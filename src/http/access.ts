@@ -1,13 +1,18 @@
-// Access control by construction: every route declares `access` (a permission, 'authenticated'
-// or 'public'), the check runs before validation and the handler, and the app refuses to start if a route has
-// no declaration (see assertEveryRouteDeclaresAccess).
+// Access control by construction: every route declares `access` (a permission, 'account' for
+// managing one's own account, 'authenticated' or 'public'), the check runs before validation and
+// the handler, and the app refuses to start if a route has no declaration (see
+// assertEveryRouteDeclaresAccess).
 import { Elysia } from 'elysia';
 import { CSRF_HEADER } from '../auth/authenticator.ts';
 import type { Permission } from '../auth/permissions.ts';
-import { can, type Principal } from '../auth/principal.ts';
+import { can, canManageAccount, type Principal } from '../auth/principal.ts';
 import { HttpError } from './errors.ts';
 
-export type Access = Permission | 'authenticated' | 'public';
+/**
+ * 'account': the caller's own tokens, sessions, password and second factor. A session may; an
+ * API token only with the `account` scope, so a narrow token cannot mint or revoke credentials.
+ */
+export type Access = Permission | 'account' | 'authenticated' | 'public';
 
 /** Resolves the caller from the request; undefined for an anonymous one. */
 export type PrincipalResolver = (request: Request) => Promise<Principal | undefined>;
@@ -65,6 +70,14 @@ export function accessControl(options: AccessOptions) {
                 );
               }
               if (access === 'authenticated') return;
+              if (access === 'account') {
+                if (canManageAccount(principal)) return;
+                throw new HttpError(
+                  403,
+                  'ACCOUNT_SCOPE_REQUIRED',
+                  'Managing your account needs a logged-in session or a token with the account scope',
+                );
+              }
               if (principal.mfaEnrolmentRequired) {
                 throw new HttpError(
                   403,

@@ -32,7 +32,8 @@ export function auditTrail(audit: AuditLog, accessOf: (method: string, route: st
       username: context.principal?.username ?? '',
       sourceIp: clientContext(request, context.server as never).sourceIp,
       environmentId: Number.isInteger(environmentId) ? environmentId : null,
-      action: access && access !== 'authenticated' ? access : `${request.method} ${route}`,
+      action:
+        access && access !== 'authenticated' && access !== 'account' ? access : `${request.method} ${route}`,
       target: new URL(request.url).pathname,
       outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
       status,

@@ -1,5 +1,5 @@
 // API tokens for scripts and CI: shown once at creation, stored as SHA-256, scoped and expiring.
-import type { Grant } from '../auth/permissions.ts';
+import type { TokenGrant } from '../auth/permissions.ts';
 import type { Database } from './database.ts';
 import type { ApiToken } from './records.ts';
 import { hashToken, randomToken } from './sessions.ts';
@@ -20,7 +20,7 @@ export const TOKEN_PREFIX = 'wf_';
 export class ApiTokenStore {
   constructor(private readonly db: Database) {}
 
-  async create(userId: number, input: { name: string; scope: Grant[]; expiresAt: string | null }) {
+  async create(userId: number, input: { name: string; scope: TokenGrant[]; expiresAt: string | null }) {
     const secret = `${TOKEN_PREFIX}${randomToken()}`;
     const row = await this.db.get<TokenRow>(
       `INSERT INTO api_tokens (user_id, name, token_hash, prefix, scope, expires_at, created_at)
@@ -72,7 +72,7 @@ function toToken(row: TokenRow): ApiToken {
     userId: Number(row.user_id),
     name: row.name,
     prefix: row.prefix,
-    scope: JSON.parse(row.scope) as Grant[],
+    scope: JSON.parse(row.scope) as TokenGrant[],
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     createdAt: row.created_at,

@@ -1,6 +1,6 @@
 // The records the store keeps, in the shape the API answers with them (secrets only as "is it
 // set"). Dependency-free but for permission names, so the UI imports these as types too.
-import type { Grant } from '../auth/permissions.ts';
+import type { Grant, TokenGrant } from '../auth/permissions.ts';
 
 // Environments: the Docker endpoints Windflow manages.
 export type EnvironmentType = 'local-socket' | 'tcp' | 'tcp-tls';
@@ -93,7 +93,7 @@ export interface ApiToken {
   name: string;
   /** The first characters, so a person can tell tokens apart. */
   prefix: string;
-  scope: Grant[];
+  scope: TokenGrant[];
   expiresAt: string | null;
   lastUsedAt: string | null;
   createdAt: string;

@@ -5,7 +5,7 @@ import type { Authenticator, LoggedIn } from '../../auth/authenticator.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../auth/authenticator.ts';
 import { AuthError } from '../../auth/errors.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../../auth/passwords.ts';
-import { type Grant, isGrant } from '../../auth/permissions.ts';
+import { grantIncludes, isTokenGrant, type TokenGrant } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { newRecoveryCodes, newTotpSecret, totpEnrolment } from '../../auth/totp.ts';
 import type { ApiTokenStore } from '../../store/api-tokens.ts';
@@ -216,7 +216,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         set.status = 204;
       },
       {
-        access: 'authenticated',
+        access: 'account',
         body: t.Object({
           currentPassword: t.String({ maxLength: 256 }),
           newPassword: t.String({ maxLength: 256 }),
@@ -235,7 +235,7 @@ export function authRoutes(deps: AuthRouteDeps) {
           }),
         );
       },
-      { access: 'authenticated', detail: { summary: 'Your active sessions', tags } },
+      { access: 'account', detail: { summary: 'Your active sessions', tags } },
     )
     .delete(
       '/sessions/:sessionId',
@@ -247,7 +247,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         set.status = 204;
       },
       {
-        access: 'authenticated',
+        access: 'account',
         params: SessionIdParams,
         detail: { summary: 'End one of your sessions', tags },
       },
@@ -262,7 +262,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         return { ended };
       },
       {
-        access: 'authenticated',
+        access: 'account',
         response: t.Object({ ended: t.Integer() }),
         detail: { summary: 'End all your sessions', tags },
       },
@@ -282,7 +282,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         return totpEnrolment(secret, user.username);
       },
       {
-        access: 'authenticated',
+        access: 'account',
         response: t.Object({ secret: t.String(), uri: t.String(), qrSvg: t.String() }),
         detail: { summary: 'Start TOTP enrolment: a QR code and the manual key', tags },
       },
@@ -308,7 +308,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         return { recoveryCodes };
       },
       {
-        access: 'authenticated',
+        access: 'account',
         body: t.Object({ code: t.String({ pattern: '^\\d{6}$', error: 'the code is 6 digits' }) }),
         response: t.Object({ recoveryCodes: t.Array(t.String()) }),
         detail: { summary: 'Confirm TOTP enrolment with a code; returns ten recovery codes, once', tags },
@@ -327,40 +327,53 @@ export function authRoutes(deps: AuthRouteDeps) {
         set.status = 204;
       },
       {
-        access: 'authenticated',
+        access: 'account',
         body: t.Object({ code: t.String({ minLength: 6, maxLength: 16 }) }),
         detail: { summary: 'Turn your second factor off (needs a current code)', tags },
       },
     )
     .get('/tokens', async ({ principal }) => tokens.listOf((await requireUser(principal)).id), {
-      access: 'authenticated',
+      access: 'account',
       detail: { summary: 'Your API tokens (never their secrets)', tags },
     })
     .post(
       '/tokens',
       async ({ principal, body, set }) => {
         const user = await requireUser(principal);
-        const unknown = body.scope.filter((grant) => !isGrant(grant));
+        const unknown = body.scope.filter((grant) => !isTokenGrant(grant));
         if (unknown.length > 0)
           throw new HttpError(400, 'UNKNOWN_PERMISSION', `Unknown permissions: ${unknown.join(', ')}`);
+        const scope = body.scope as TokenGrant[];
+        const held = principal?.tokenScope;
+        const wider = held
+          ? scope.filter((wanted) => !held.some((grant) => grantIncludes(grant, wanted)))
+          : [];
+        if (wider.length > 0) {
+          throw new HttpError(
+            403,
+            'SCOPE_EXCEEDS_TOKEN',
+            `A token can only create tokens within its own scope; it lacks ${wider.join(', ')}`,
+          );
+        }
         const expiresAt = body.expiresInDays
           ? new Date(Date.now() + body.expiresInDays * 86_400_000).toISOString()
           : null;
         const created = await tokens.create(user.id, {
           name: body.name,
-          scope: body.scope as Grant[],
+          scope,
           expiresAt,
         });
         set.status = 201;
         return { ...created.token, secret: created.secret };
       },
       {
-        access: 'authenticated',
+        access: 'account',
         body: t.Object({
           name: t.String({ minLength: 1, maxLength: 64 }),
           scope: t.Array(t.String(), {
             minItems: 1,
-            description: "permissions like containers:read, or '*'",
+            description:
+              "permissions like containers:read or containers:*, '*' for all of them, and 'account' to manage your own account",
           }),
           expiresInDays: t.Optional(t.Integer({ minimum: 1, maximum: 3650 })),
         }),
@@ -376,7 +389,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         set.status = 204;
       },
       {
-        access: 'authenticated',
+        access: 'account',
         params: TokenIdParams,
         response: { 204: t.Void(), 404: ErrorSchema },
         detail: { summary: 'Revoke an API token', tags },
