@@ -40,7 +40,13 @@ export async function startServer(
   const services = createServices(store, {
     helperImage: config.helperImage,
     installationId: await new SettingsStore(store.db).installationId(),
+    logger,
   });
+  const interrupted = await services.jobs.recover();
+  if (interrupted.length > 0)
+    logger.warn('jobs the previous run left running are marked interrupted', {
+      jobs: interrupted.map((job) => `${job.kind} ${job.target} (${job.id})`),
+    });
   await services.roles.ensureBuiltinRoles();
   if (store.firstStart) await addLocalEnvironment(services.environments, config.dockerSocket, logger);
   if (!config.auth) {
@@ -67,7 +73,7 @@ export async function startServer(
     async stop() {
       retention.stop();
       await app.stop();
-      services.jobs.close();
+      await services.jobs.close();
       await services.volumeHelpers.close();
       services.clients.closeAll();
       await services.audit.flush();

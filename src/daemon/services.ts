@@ -2,18 +2,21 @@
 import { Authenticator } from '../auth/authenticator.ts';
 import { VolumeHelpers } from '../docker/volume-helper.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
+import { recordJobEnd } from '../http/audit-trail.ts';
 import { JobRegistry } from '../jobs/job-registry.ts';
 import { UsageFeeds } from '../jobs/usage-feeds.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
 import { EnvironmentStore } from '../store/environments.ts';
+import { JobStore } from '../store/jobs.ts';
 import { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import { RegistryStore } from '../store/registries.ts';
 import { RoleStore } from '../store/roles.ts';
 import { type SessionLifetimes, SessionStore } from '../store/sessions.ts';
 import { SettingsStore } from '../store/settings.ts';
 import { UserStore } from '../store/users.ts';
+import { createLogger, type Logger } from './logger.ts';
 import type { OpenStore } from './store.ts';
 
 export const SESSION_LIFETIMES: SessionLifetimes = { idleMs: 12 * 3_600_000, absoluteMs: 7 * 86_400_000 };
@@ -24,11 +27,18 @@ export interface ServiceOptions {
   helperImage?: string;
   /** Labels this installation's helper containers (default: this process only). */
   installationId?: string;
+  /** Where failures in the background (a job's write) are told. */
+  logger?: Logger;
 }
 
 export function createServices(
   { db, secrets }: Pick<OpenStore, 'db' | 'secrets'>,
-  { sessionLifetimes = SESSION_LIFETIMES, helperImage, installationId }: ServiceOptions = {},
+  {
+    sessionLifetimes = SESSION_LIFETIMES,
+    helperImage,
+    installationId,
+    logger = createLogger('warn'),
+  }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
   const users = new UserStore(db);
@@ -37,6 +47,7 @@ export function createServices(
   const tokens = new ApiTokenStore(db);
   const recoveryCodes = new RecoveryCodeStore(db);
   const settings = new SettingsStore(db);
+  const audit = new AuditLog(db);
   return {
     secrets,
     environments,
@@ -46,12 +57,15 @@ export function createServices(
     sessionLifetimes,
     tokens,
     recoveryCodes,
-    audit: new AuditLog(db),
+    audit,
     authProviders: new AuthProviderStore(db, secrets),
     clients: new DockerClientPool(environments),
     registries: new RegistryStore(db, secrets),
     volumeHelpers: new VolumeHelpers({ image: helperImage, owner: installationId }),
-    jobs: new JobRegistry(),
+    jobs: new JobRegistry(new JobStore(db), {
+      onEnd: (job) => recordJobEnd(audit, job),
+      onWriteError: (error) => logger.error('could not keep a job in the store', { error }),
+    }),
     usageFeeds: new UsageFeeds(),
     settings,
     authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets, settings }),

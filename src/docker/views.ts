@@ -1,7 +1,8 @@
 // The shapes the API answers with and takes, shared by the server and the UI: the engine at a
 // glance, containers, their form and usage, images, registry tags, volumes, their files,
-// networks, disk usage and the clean-up. Types, and the one list the clean-up's kinds are made
-// of; nothing that runs.
+// networks, disk usage, the clean-up and the background jobs. Types, and the one list the
+// clean-up's kinds are made of; nothing that runs.
+import type { Permission } from '../auth/permissions.ts';
 import type { ContainerInspect } from './types.ts';
 
 /** An environment's engine at a glance: version, host facts and resource counts. */
@@ -408,3 +409,33 @@ export type DeployProgress =
   | { kind: 'output'; service: string; text: string };
 
 export type StackStatus = 'running' | 'partial' | 'stopped';
+/** `interrupted`: Windflow stopped (a restart, a crash) while the job ran; `error` says so. */
+export type JobStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface JobOwner {
+  userId: number;
+  username: string;
+}
+
+/** Long work (a pull, a push, a deploy) that outlives the request that started it. */
+export interface Job {
+  id: string;
+  /** The permission the job runs under; following it needs the same one on its environment. */
+  kind: Permission;
+  environmentId: number;
+  /** What it works on, for people: an image reference, a stack name. */
+  target: string;
+  status: JobStatus;
+  /** Why it failed or was interrupted. */
+  error?: string;
+  startedAt: string;
+  finishedAt?: string;
+  startedBy?: JobOwner;
+}
+
+export interface JobEvent {
+  /** Increases by one per report, from 1. */
+  seq: number;
+  at: string;
+  data: unknown;
+}

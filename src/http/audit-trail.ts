@@ -3,6 +3,7 @@
 // write their own entries, with details only they know.
 import { Elysia } from 'elysia';
 import type { Principal } from '../auth/principal.ts';
+import type { Job } from '../docker/views.ts';
 import type { AuditLog } from '../store/audit-log.ts';
 import type { Access } from './access.ts';
 import { clientContext } from './client-context.ts';
@@ -91,5 +92,24 @@ export function recordAction(
     sourceIp: clientContext(context.request, context.server as never).sourceIp,
     status: entry.outcome === 'success' ? 101 : 409,
     ...entry,
+  });
+}
+
+/**
+ * How a background job ended (its start was recorded with the request that started it). The
+ * status reads like the HTTP answer it would have been: 503 for work a stop interrupted.
+ */
+export function recordJobEnd(audit: AuditLog, job: Job): Promise<void> {
+  const status = job.status === 'succeeded' ? 200 : job.status === 'interrupted' ? 503 : 500;
+  return audit.record({
+    userId: job.startedBy?.userId ?? null,
+    username: job.startedBy?.username ?? '',
+    sourceIp: '',
+    environmentId: job.environmentId,
+    action: job.kind,
+    target: job.target,
+    outcome: job.status === 'succeeded' ? 'success' : 'failure',
+    status,
+    detail: `job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`,
   });
 }

@@ -50,6 +50,7 @@ export async function startTestApp(): Promise<TestApp> {
     services,
     session: () => ApiSession.forApp(app),
     async close() {
+      await services.jobs.close();
       services.clients.closeAll();
       await services.audit.flush();
       await store.db.close();

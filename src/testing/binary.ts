@@ -12,6 +12,8 @@ export interface RunningBinary {
   logs: Record<string, unknown>[];
   residentKiB(): number;
   stop(): Promise<number>;
+  /** SIGKILL: the process gets no chance to tidy up, as in a crash or an OOM kill. */
+  kill(): Promise<number>;
 }
 
 export async function startBinary(options: {
@@ -61,6 +63,10 @@ export async function startBinary(options: {
     residentKiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]),
     async stop() {
       child.kill('SIGTERM');
+      return child.exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
       return child.exited;
     },
   };

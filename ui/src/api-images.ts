@@ -1,6 +1,5 @@
 // Images of an environment, and the background jobs that pull and push them.
-import type { HistoryLayer, ImageView, LayerProgress } from '../../src/docker/views.ts';
-import type { Job } from '../../src/jobs/job-registry.ts';
+import type { HistoryLayer, ImageView, Job, LayerProgress } from '../../src/docker/views.ts';
 import { call } from './api';
 
 export type { HistoryLayer, Job };

@@ -80,7 +80,7 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
     name: (prefix) => `wf-${prefix}-${run}-${++counter}`,
     async close() {
       docker.close();
-      services.jobs.close();
+      await services.jobs.close();
       services.clients.closeAll();
       await store.db.close();
       rmSync(dataDir, { recursive: true, force: true });

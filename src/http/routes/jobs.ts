@@ -1,6 +1,6 @@
 // Background jobs of one environment (pulls, pushes): list them, and follow one as server-sent
-// events, from its first report, even after the page that started it closed. Seeing a job
-// needs the permission it runs under.
+// events, from its first report, even after the page that started it closed or Windflow
+// restarted. Seeing a job needs the permission it runs under.
 import { Elysia, t } from 'elysia';
 import { can, type Principal } from '../../auth/principal.ts';
 import type { Job, JobRegistry } from '../../jobs/job-registry.ts';
@@ -20,8 +20,13 @@ export const JobSchema = t.Object(
     kind: t.String({ description: 'the permission it runs under, e.g. images:pull' }),
     environmentId: t.Integer(),
     target: t.String(),
-    status: t.Union([t.Literal('running'), t.Literal('succeeded'), t.Literal('failed')]),
-    error: t.Optional(t.String()),
+    status: t.Union([
+      t.Literal('running'),
+      t.Literal('succeeded'),
+      t.Literal('failed'),
+      t.Literal('interrupted'),
+    ]),
+    error: t.Optional(t.String({ description: 'why it failed or was interrupted' })),
     startedAt: t.String(),
     finishedAt: t.Optional(t.String()),
     startedBy: t.Optional(t.Object({ userId: t.Integer(), username: t.String() })),
@@ -41,8 +46,12 @@ export function jobRoutes({ access, jobs }: JobRouteDeps) {
     Boolean(
       job && principal && job.environmentId === environmentId && can(principal, job.kind, environmentId),
     );
-  const requireJob = (jobId: string, environmentId: number, principal: Principal | undefined): Job => {
-    const job = jobs.get(jobId);
+  const requireJob = async (
+    jobId: string,
+    environmentId: number,
+    principal: Principal | undefined,
+  ): Promise<Job> => {
+    const job = await jobs.get(jobId);
     if (!visible(job, environmentId, principal))
       throw new HttpError(404, 'JOB_NOT_FOUND', `No job ${jobId} here`);
     return job;
@@ -50,12 +59,17 @@ export function jobRoutes({ access, jobs }: JobRouteDeps) {
 
   return new Elysia({ prefix: '/api/environments/:id/jobs' })
     .use(access)
-    .get('', ({ params, principal }) => jobs.list((job) => visible(job, params.id, principal)), {
-      access: 'environments:read',
-      params: t.Object({ id: t.Integer({ minimum: 1 }) }),
-      response: { 200: t.Array(JobSchema) },
-      detail: { summary: 'Recent and running jobs, newest first', tags },
-    })
+    .get(
+      '',
+      async ({ params, principal }) =>
+        (await jobs.list({ environmentId: params.id })).filter((job) => visible(job, params.id, principal)),
+      {
+        access: 'environments:read',
+        params: t.Object({ id: t.Integer({ minimum: 1 }) }),
+        response: { 200: t.Array(JobSchema) },
+        detail: { summary: 'Recent and running jobs, newest first', tags },
+      },
+    )
     .get('/:jobId', ({ params, principal }) => requireJob(params.jobId, params.id, principal), {
       access: 'environments:read',
       params: JobParams,
@@ -64,8 +78,8 @@ export function jobRoutes({ access, jobs }: JobRouteDeps) {
     })
     .get(
       '/:jobId/events',
-      ({ params, principal, request }) => {
-        const job = requireJob(params.jobId, params.id, principal);
+      async ({ params, principal, request }) => {
+        const job = await requireJob(params.jobId, params.id, principal);
         const afterSeq = Number(request.headers.get('last-event-id') ?? 0) || 0;
         return eventStreamResponse((signal) => jobMessages(jobs, job.id, afterSeq, signal));
       },
