@@ -4,7 +4,7 @@
 import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
 import { recreatePlan } from './container-spec.ts';
-import { connectNetworks, ensureImage, startContainer } from './containers.ts';
+import { type AuthorizePlan, connectNetworks, ensureImage, startContainer } from './containers.ts';
 import type { RegistryAuth } from './image-reference.ts';
 import type { ContainerSpec } from './views.ts';
 
@@ -18,11 +18,12 @@ export async function recreateContainer(
   client: DockerClient,
   id: string,
   spec: ContainerSpec,
-  options: { auth?: RegistryAuth } & RecreateSteps = {},
+  options: { auth?: RegistryAuth; authorize?: AuthorizePlan } & RecreateSteps = {},
 ): Promise<string> {
   const old = await client.inspectContainer(id);
   const name = spec.name || old.Name.replace(/^\//, '');
   const plan = recreatePlan(old, { ...spec, name });
+  await options.authorize?.(plan.config);
   await ensureImage(client, spec.image, options.auth);
   const wasRunning = old.State.Running;
   const originalName = old.Name.replace(/^\//, '');

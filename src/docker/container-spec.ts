@@ -1,7 +1,8 @@
 // The container form's shape ("spec") and its translation to and from the Engine's create
 // configuration. An edit starts from the old container's whole configuration and replaces only
 // what the spec covers, so settings the form does not show (devices, log driver, DNS, ulimits...)
-// survive a recreate.
+// survive a recreate. Mounts go to the Engine as structured HostConfig.Mounts, never as
+// "src:dst:opts" strings, so a path with a colon or comma stays one path.
 import { HttpError } from '../http/errors.ts';
 import type { ContainerInspect } from './types.ts';
 import type { ContainerSpec, MountSpec, NetworkSpec, PortSpec, RestartPolicyName } from './views.ts';
@@ -14,6 +15,10 @@ export interface CreatePlan {
 
 const NANOS_PER_SECOND = 1_000_000_000;
 const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+/** 1 PiB: far above any host, well inside the Engine's int64 (and JSON's exact integers). */
+const MAX_MEMORY_BYTES = 1024 ** 5;
+/** A volume name as the Engine accepts it. */
+const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const MEMORY_UNITS: Record<string, number> = {
   '': 1,
   b: 1,
@@ -36,6 +41,9 @@ export function parseMemory(value: string): number {
   if (bytes < MIN_MEMORY_BYTES) {
     throw new HttpError(400, 'MEMORY_INVALID', `The memory limit must be at least 6m; "${value}" is less`);
   }
+  if (bytes > MAX_MEMORY_BYTES) {
+    throw new HttpError(400, 'MEMORY_INVALID', `The memory limit must be at most 1024t; "${value}" is more`);
+  }
   return bytes;
 }
 
@@ -54,7 +62,7 @@ export function recreatePlan(old: ContainerInspect, spec: ContainerSpec): Create
     { Config: { ...(old.Config as Record<string, unknown>) }, HostConfig: { ...hostConfigOf(old) } },
     spec,
   );
-  const binds = (plan.config.HostConfig as { Binds: string[] }).Binds;
+  const mounts = (plan.config.HostConfig as { Mounts: EngineMount[] }).Mounts;
   const mounted = new Set(spec.mounts.map((mount) => mount.target));
   const declared = Object.keys((old.Config.Volumes as Record<string, object> | null) ?? {});
   for (const mount of mountsOf(old)) {
@@ -64,7 +72,12 @@ export function recreatePlan(old: ContainerInspect, spec: ContainerSpec): Create
       declared.includes(mount.Destination) &&
       !mounted.has(mount.Destination)
     ) {
-      binds.push(`${mount.Name}:${mount.Destination}${mount.RW === false ? ':ro' : ''}`);
+      mounts.push({
+        Type: 'volume',
+        Source: mount.Name,
+        Target: mount.Destination,
+        ReadOnly: mount.RW === false,
+      });
     }
   }
   return plan;
@@ -117,11 +130,15 @@ function mergePlan(
   const hostConfig: Record<string, unknown> = {
     ...base.HostConfig,
     PortBindings: portBindings,
-    Binds: spec.mounts.map((mount) => `${mount.source}:${mount.target}${mount.readOnly ? ':ro' : ''}`),
-    // Binds carry the form's mounts; other kinds (tmpfs) are kept as they were.
-    Mounts: ((base.HostConfig.Mounts as { Type: string }[] | null) ?? []).filter(
-      (mount) => mount.Type !== 'bind' && mount.Type !== 'volume',
-    ),
+    // The form carries every bind and volume mount (an edit reads them all back); other kinds
+    // (tmpfs) are kept as they were.
+    Binds: null,
+    Mounts: [
+      ...((base.HostConfig.Mounts as EngineMount[] | null) ?? []).filter(
+        (mount) => mount.Type !== 'bind' && mount.Type !== 'volume',
+      ),
+      ...spec.mounts.map(engineMount),
+    ],
     RestartPolicy: {
       Name: spec.restartPolicy === 'no' ? '' : spec.restartPolicy,
       MaximumRetryCount: spec.restartPolicy === 'on-failure' ? (spec.maxRetries ?? 0) : 0,
@@ -145,6 +162,32 @@ function mergePlan(
     },
     extraNetworks,
   };
+}
+
+/** The Engine's structured mount for one of the form's; a bind needs an absolute host path. */
+function engineMount(mount: MountSpec): EngineMount {
+  if (mount.type === 'bind' && !mount.source.startsWith('/')) {
+    throw new HttpError(
+      400,
+      'MOUNT_INVALID',
+      `A bind mount's source is an absolute host path; "${mount.source}" is not`,
+    );
+  }
+  if (mount.type === 'volume' && !VOLUME_NAME.test(mount.source)) {
+    throw new HttpError(
+      400,
+      'MOUNT_INVALID',
+      `"${mount.source}" is not a volume name: letters, digits, dots, dashes and underscores`,
+    );
+  }
+  return { Type: mount.type, Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly };
+}
+
+interface EngineMount {
+  Type: string;
+  Source?: string;
+  Target?: string;
+  ReadOnly?: boolean;
 }
 
 export function endpointConfig(network: NetworkSpec): Record<string, unknown> {

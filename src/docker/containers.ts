@@ -160,9 +160,10 @@ export async function ensureImage(client: DockerClient, image: string, auth?: Re
 export async function createFromSpec(
   client: DockerClient,
   spec: ContainerSpec,
-  options: { start: boolean; auth?: RegistryAuth },
+  options: { start: boolean; auth?: RegistryAuth; authorize?: AuthorizePlan },
 ): Promise<string> {
   const plan = createPlan(spec);
+  await options.authorize?.(plan.config);
   await ensureImage(client, spec.image, options.auth);
   const { Id } = await client.createContainer(plan.config, spec.name || undefined);
   try {
@@ -174,6 +175,9 @@ export async function createFromSpec(
   }
   return Id;
 }
+
+/** Checks a create body before anything is done with it (the host-access gate). */
+export type AuthorizePlan = (config: Record<string, unknown>) => Promise<void>;
 
 export async function connectNetworks(
   client: DockerClient,

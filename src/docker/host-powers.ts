@@ -5,6 +5,9 @@
 // containers there. Pure: the container routes and the Compose engine give it each create body.
 import { posix } from 'node:path';
 import { HttpError } from '../http/errors.ts';
+import type { HostAccessPolicy, OpenableHostPower } from '../store/records.ts';
+
+export type { HostAccessPolicy, OpenableHostPower } from '../store/records.ts';
 
 /** Powers an environment may open to people without `host:access` (Portainer's toggles, off by default). */
 export const OPENABLE_HOST_POWERS = [
@@ -13,15 +16,7 @@ export const OPENABLE_HOST_POWERS = [
   'devices',
   'host-namespaces',
   'security-options',
-] as const;
-export type OpenableHostPower = (typeof OPENABLE_HOST_POWERS)[number];
-
-/** Per-environment settings: which host paths and powers need no `host:access`. */
-export interface HostAccessPolicy {
-  /** Host directories that, with everything below them, anyone who may create containers may bind-mount. */
-  allowedBindPaths: string[];
-  openPowers: OpenableHostPower[];
-}
+] as const satisfies readonly OpenableHostPower[];
 
 export const CLOSED_HOST_POLICY: HostAccessPolicy = { allowedBindPaths: [], openPowers: [] };
 
@@ -200,9 +195,10 @@ export function volumePowers(
   driver: string,
   options: Record<string, string>,
   policy: HostAccessPolicy,
-  sockets: readonly string[] = WELL_KNOWN_SOCKETS,
+  extraSockets: readonly string[] = [],
 ): HostPower[] {
   if (driver !== 'local' || !options.device) return [];
+  const sockets = [...WELL_KNOWN_SOCKETS, ...extraSockets];
   const type = (options.type ?? '').toLowerCase();
   const isBind = type === 'none' || type === 'bind' || /(^|,)r?bind(,|$)/.test(options.o ?? '');
   if (isBind) {

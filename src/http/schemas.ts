@@ -1,6 +1,7 @@
 // Request and response schemas shared by the routes; they validate at the edge and feed the
 // OpenAPI document.
 import { t } from 'elysia';
+import { OPENABLE_HOST_POWERS } from '../docker/host-powers.ts';
 
 /** A yes/no query parameter: `1`/`0` as the Engine API writes them, or `true`/`false`. */
 export const QueryFlag = (description?: string) =>
@@ -26,6 +27,26 @@ const Labels = t.Record(t.String({ pattern: '^[A-Za-z0-9._/-]{1,63}$' }), t.Stri
 
 const Pem = t.String({ maxLength: 32_768, description: 'PEM text' });
 
+export const HostPolicySchema = t.Object(
+  {
+    allowedBindPaths: t.Array(
+      t.String({
+        pattern: '^/[^\\x00-\\x1f\\x7f]*$',
+        maxLength: 4096,
+        error: 'an allowed bind path is an absolute host path, e.g. /srv/apps',
+      }),
+      { maxItems: 100 },
+    ),
+    openPowers: t.Array(t.UnionEnum(OPENABLE_HOST_POWERS), {
+      uniqueItems: true,
+    }),
+  },
+  {
+    description:
+      'what people without host:access may use here: bind mounts under these host paths, and these powers (the Docker socket never)',
+  },
+);
+
 export const EnvironmentSchema = t.Object(
   {
     id: t.Integer(),
@@ -37,6 +58,7 @@ export const EnvironmentSchema = t.Object(
       { ca: t.Boolean(), cert: t.Boolean(), key: t.Boolean() },
       { description: 'which parts are set' },
     ),
+    hostPolicy: HostPolicySchema,
     createdAt: t.String(),
     updatedAt: t.String(),
   },
@@ -62,6 +84,7 @@ const environmentFields = {
       { description: 'on update: omit a part to keep it, send "" to clear it' },
     ),
   ),
+  hostPolicy: t.Optional(HostPolicySchema),
 };
 
 export const EnvironmentCreateBody = t.Object(environmentFields);

@@ -1,7 +1,15 @@
 // Environments: the Docker endpoints Windflow manages. TLS material is sealed with the secret
 // box; reads say only which parts are set.
+
+import { CLOSED_HOST_POLICY } from '../docker/host-powers.ts';
 import type { Database } from './database.ts';
-import type { Environment, EnvironmentInput, EnvironmentType, TlsMaterialInput } from './records.ts';
+import type {
+  Environment,
+  EnvironmentInput,
+  EnvironmentType,
+  HostAccessPolicy,
+  TlsMaterialInput,
+} from './records.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export class EnvironmentNameTakenError extends Error {
@@ -19,6 +27,7 @@ interface EnvironmentRow {
   tls_ca: string | null;
   tls_cert: string | null;
   tls_key: string | null;
+  host_policy: string;
   created_at: string;
   updated_at: string;
 }
@@ -46,8 +55,8 @@ export class EnvironmentStore {
       const now = new Date().toISOString();
       const sealed = (part: (typeof TLS_PARTS)[number]) => this.seal(input.tls?.[part]);
       const row = await tx.get<EnvironmentRow>(
-        `INSERT INTO environments (name, type, address, labels, tls_ca, tls_cert, tls_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO environments (name, type, address, labels, tls_ca, tls_cert, tls_key, host_policy, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [
           input.name,
           input.type,
@@ -56,6 +65,7 @@ export class EnvironmentStore {
           sealed('ca'),
           sealed('cert'),
           sealed('key'),
+          JSON.stringify(input.hostPolicy ?? CLOSED_HOST_POLICY),
           now,
           now,
         ],
@@ -77,7 +87,7 @@ export class EnvironmentStore {
       // cached per environment are keyed on it.
       const now = new Date(Math.max(Date.now(), Date.parse(current.updated_at) + 1)).toISOString();
       const row = await tx.get<EnvironmentRow>(
-        `UPDATE environments SET name = ?, type = ?, address = ?, labels = ?, tls_ca = ?, tls_cert = ?, tls_key = ?, updated_at = ?
+        `UPDATE environments SET name = ?, type = ?, address = ?, labels = ?, tls_ca = ?, tls_cert = ?, tls_key = ?, host_policy = ?, updated_at = ?
          WHERE id = ? RETURNING *`,
         [
           patch.name ?? current.name,
@@ -87,6 +97,7 @@ export class EnvironmentStore {
           tlsColumn('ca'),
           tlsColumn('cert'),
           tlsColumn('key'),
+          patch.hostPolicy ? JSON.stringify(patch.hostPolicy) : current.host_policy,
           now,
           id,
         ],
@@ -125,6 +136,7 @@ function toEnvironment(row: EnvironmentRow): Environment {
     address: row.address,
     labels: JSON.parse(row.labels) as Record<string, string>,
     tls: { ca: Boolean(row.tls_ca), cert: Boolean(row.tls_cert), key: Boolean(row.tls_key) },
+    hostPolicy: { ...CLOSED_HOST_POLICY, ...(JSON.parse(row.host_policy) as Partial<HostAccessPolicy>) },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -13,8 +13,24 @@ export interface Environment {
   address: string;
   labels: Record<string, string>;
   tls: { ca: boolean; cert: boolean; key: boolean };
+  hostPolicy: HostAccessPolicy;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Host-level powers an environment may open to people without `host:access`. */
+export type OpenableHostPower =
+  | 'privileged'
+  | 'capabilities'
+  | 'devices'
+  | 'host-namespaces'
+  | 'security-options';
+
+/** Which host paths and powers need no `host:access` on an environment (none by default). */
+export interface HostAccessPolicy {
+  /** Host directories that, with everything below them, anyone who may create containers may bind-mount. */
+  allowedBindPaths: string[];
+  openPowers: OpenableHostPower[];
 }
 
 export interface TlsMaterialInput {
@@ -30,6 +46,8 @@ export interface EnvironmentInput {
   labels?: Record<string, string>;
   /** On update: an omitted part is kept, an empty string clears it. */
   tls?: TlsMaterialInput;
+  /** Omitted: closed on create, kept on update. */
+  hostPolicy?: HostAccessPolicy;
 }
 
 // Saved container registries.

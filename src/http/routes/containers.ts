@@ -3,6 +3,7 @@
 // CPU/memory readings for the list.
 import { Elysia, t } from 'elysia';
 import type { Permission } from '../../auth/permissions.ts';
+import type { Principal } from '../../auth/principal.ts';
 import { recreateContainer } from '../../docker/container-recreate.ts';
 import { specFromInspect } from '../../docker/container-spec.ts';
 import {
@@ -21,6 +22,7 @@ import { USAGE_INTERVAL_MS, type UsageFeeds } from '../../jobs/usage-feeds.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
+import { authorizeCreateBody } from '../host-access.ts';
 import { ContainerListQuery, ErrorSchema, isFlagSet } from '../schemas.ts';
 import { eventStreamResponse } from '../server-sent-events.ts';
 import {
@@ -39,7 +41,14 @@ export interface ContainerRouteDeps {
 }
 
 const tags = ['containers'];
-const failures = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
+const failures = {
+  400: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+  502: ErrorSchema,
+  504: ErrorSchema,
+};
 const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 
 /** Which permission each lifecycle action needs. */
@@ -55,6 +64,14 @@ const ACTION_PERMISSIONS: Record<ContainerAction, Permission> = {
 
 export function containerRoutes({ access, environments, clients, usageFeeds }: ContainerRouteDeps) {
   const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
+  /** The environment's client and the host-access gate for the caller's create bodies there. */
+  const gatedClientOf = async (id: number, principal: Principal | undefined) => {
+    const environment = await requireEnvironment(environments, id);
+    const client = await clients.clientFor(environment);
+    const authorize = (config: Record<string, unknown>) =>
+      authorizeCreateBody(principal, environment, client, config);
+    return { client, authorize };
+  };
   const routes = new Elysia({ prefix: '/api/environments/:id/containers' })
     .use(access)
     .get(
@@ -70,10 +87,10 @@ export function containerRoutes({ access, environments, clients, usageFeeds }: C
     )
     .post(
       '',
-      async ({ params, body, set }) => {
-        const client = await clientOf(params.id);
+      async ({ params, body, set, principal }) => {
+        const { client, authorize } = await gatedClientOf(params.id, principal);
         const { start = true, ...spec } = body;
-        const id = await createFromSpec(client, spec, { start });
+        const id = await createFromSpec(client, spec, { start, authorize });
         set.status = 201;
         return { id };
       },
@@ -149,9 +166,10 @@ export function containerRoutes({ access, environments, clients, usageFeeds }: C
     )
     .put(
       '/:containerId',
-      async ({ params, body }) => ({
-        id: await recreateContainer(await clientOf(params.id), params.containerId, body),
-      }),
+      async ({ params, body, principal }) => {
+        const { client, authorize } = await gatedClientOf(params.id, principal);
+        return { id: await recreateContainer(client, params.containerId, body, { authorize }) };
+      },
       {
         access: 'containers:update',
         params: ContainerIdParams,

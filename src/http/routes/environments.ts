@@ -1,10 +1,12 @@
 import { Elysia, t } from 'elysia';
+import { CLOSED_HOST_POLICY } from '../../docker/host-powers.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { Environment, EnvironmentInput } from '../../store/records.ts';
 import type { AccessControl } from '../access.ts';
 import { assertValidEnvironment } from '../environment-rules.ts';
 import { HttpError } from '../errors.ts';
+import { assertMayChangeHostPolicy, normalizeHostPolicy, samePolicy } from '../host-access.ts';
 import {
   ConnectionTestSchema,
   EnvironmentCreateBody,
@@ -38,15 +40,17 @@ export function environmentRoutes({ access, environments, clients }: Environment
     })
     .post(
       '/',
-      async ({ body, set }) => {
+      async ({ body, set, principal }) => {
         assertValidEnvironment({ type: body.type, address: body.address, tls: tlsPresence(body.tls) });
+        const hostPolicy = normalizeHostPolicy(body.hostPolicy ?? CLOSED_HOST_POLICY);
+        if (!samePolicy(hostPolicy, CLOSED_HOST_POLICY)) assertMayChangeHostPolicy(principal, undefined);
         set.status = 201;
-        return environments.create(body);
+        return environments.create({ ...body, hostPolicy });
       },
       {
         access: 'environments:create',
         body: EnvironmentCreateBody,
-        response: { 201: EnvironmentSchema, 400: ErrorSchema, 409: ErrorSchema },
+        response: { 201: EnvironmentSchema, 400: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema },
         detail: { summary: 'Add an environment', tags },
       },
     )
@@ -58,14 +62,18 @@ export function environmentRoutes({ access, environments, clients }: Environment
     })
     .patch(
       '/:id',
-      async ({ params, body }) => {
+      async ({ params, body, principal }) => {
         const current = await requireEnvironment(environments, params.id);
         assertValidEnvironment({
           type: body.type ?? current.type,
           address: body.address ?? current.address,
           tls: mergeTlsPresence(current.tls, body.tls),
         });
-        const updated = await environments.update(params.id, body);
+        const hostPolicy = body.hostPolicy && normalizeHostPolicy(body.hostPolicy);
+        if (hostPolicy && !samePolicy(hostPolicy, current.hostPolicy)) {
+          assertMayChangeHostPolicy(principal, params.id);
+        }
+        const updated = await environments.update(params.id, { ...body, hostPolicy });
         if (!updated)
           throw new HttpError(404, 'ENVIRONMENT_NOT_FOUND', `No environment with id ${params.id}`);
         clients.forget(params.id);
@@ -75,7 +83,13 @@ export function environmentRoutes({ access, environments, clients }: Environment
         access: 'environments:update',
         params: EnvironmentIdParams,
         body: EnvironmentUpdateBody,
-        response: { 200: EnvironmentSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
+        response: {
+          200: EnvironmentSchema,
+          400: ErrorSchema,
+          403: ErrorSchema,
+          404: ErrorSchema,
+          409: ErrorSchema,
+        },
         detail: { summary: 'Change an environment', tags },
       },
     )

@@ -9,6 +9,7 @@ import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
 import { attachment } from '../attachment.ts';
 import { HttpError } from '../errors.ts';
+import { authorizeVolume } from '../host-access.ts';
 import { ErrorSchema } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
 import { LabelFilter } from './system.ts';
@@ -82,8 +83,10 @@ export function volumeRoutes({ access, environments, clients, volumeHelpers }: V
     })
     .post(
       '',
-      async ({ params, body, set }) => {
-        const volume = await createVolume(await clientOf(params.id), body);
+      async ({ params, body, set, principal }) => {
+        const environment = await requireEnvironment(environments, params.id);
+        authorizeVolume(principal, environment, body.driver || 'local', body.driverOptions ?? {});
+        const volume = await createVolume(await clients.clientFor(environment), body);
         set.status = 201;
         return volume;
       },
