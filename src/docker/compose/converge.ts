@@ -7,9 +7,9 @@
 import type { DockerClient } from '../client.ts';
 import { DockerApiError } from '../errors.ts';
 import type { ContainerPlan, ProjectPlan } from '../views.ts';
-import { serviceConfigHash } from './config-hash.ts';
 import { containerCreation, imageOf } from './container-config.ts';
 import { startOrder, waitForCondition } from './dependencies.ts';
+import { serviceConfigHash } from './hash.ts';
 import { containerLabels, containerName, networkLabels, volumeLabels } from './labels.ts';
 import type { ComposeProject, ServiceConfig } from './model.ts';
 import { observeProject, type ProjectState, planProject, serviceContainers } from './project-state.ts';

@@ -6,8 +6,8 @@ import { projectOf, threeServiceProject } from '../../testing/compose-projects.t
 import { CountingDockerClient } from '../../testing/counting-docker.ts';
 import { testbed } from '../../testing/testbed.ts';
 import type { DeployProgress } from '../views.ts';
-import { serviceConfigHash } from './config-hash.ts';
 import { up } from './converge.ts';
+import { serviceConfigHash } from './hash.ts';
 import { COMPOSE_VERSION, LABEL } from './labels.ts';
 import { down, lifecycle, listProjects, projectLogs } from './operations.ts';
 import { observeProject } from './project-state.ts';
