@@ -13,6 +13,7 @@ import type {
   NetworkConfig,
   ServiceConfig,
   ServiceFileReference,
+  ServiceHook,
   ServiceVolumeConfig,
   UlimitsConfig,
   VolumeConfig,
@@ -312,6 +313,38 @@ function volumes(value: unknown): ServiceVolumeConfig[] | undefined {
   });
 }
 
+function hook(value: unknown): ServiceHook {
+  const h = (value ?? {}) as Tree;
+  return prune({
+    command: command(h.command),
+    image: str(h.image),
+    user: str(h.user),
+    privileged: bool(h.privileged),
+    working_dir: str(h.working_dir),
+    environment: mappingWithEquals(h.environment),
+    per_replica: bool(h.per_replica),
+  });
+}
+
+function develop(value: unknown): ServiceConfig['develop'] {
+  if (!isMapping(value)) return undefined;
+  return prune({
+    watch: Array.isArray(value.watch)
+      ? (value.watch as Tree[]).map((w) =>
+          prune({
+            path: text(w.path),
+            action: text(w.action),
+            target: str(w.target),
+            exec: w.exec === undefined ? undefined : hook(w.exec),
+            include: strings(w.include),
+            ignore: strings(w.ignore),
+            initial_sync: bool(w.initial_sync),
+          }),
+        )
+      : undefined,
+  });
+}
+
 export function toService(name: string, s: Tree): ServiceConfig {
   const networks = isMapping(s.networks)
     ? Object.fromEntries(
@@ -368,6 +401,7 @@ export function toService(name: string, s: Tree): ServiceConfig {
     cpus: num(s.cpus),
     cpuset: str(s.cpuset),
     cpu_shares: num(s.cpu_shares),
+    develop: develop(s.develop),
     command: command(s.command),
     configs: fileReferences(s.configs),
     container_name: str(s.container_name),
@@ -415,6 +449,14 @@ export function toService(name: string, s: Tree): ServiceConfig {
     memswap_limit: bytes(s.memswap_limit),
     mem_swappiness: bytes(s.mem_swappiness),
     mac_address: str(s.mac_address),
+    models: isMapping(s.models)
+      ? Object.fromEntries(
+          Object.entries(s.models).map(([key, m]) => [
+            key,
+            isMapping(m) ? prune({ endpoint_var: str(m.endpoint_var), model_var: str(m.model_var) }) : null,
+          ]),
+        )
+      : undefined,
     network_mode: str(s.network_mode),
     networks,
     oom_kill_disable: bool(s.oom_kill_disable),
@@ -436,6 +478,19 @@ export function toService(name: string, s: Tree): ServiceConfig {
         )
       : undefined,
     privileged: bool(s.privileged),
+    provider: isMapping(s.provider)
+      ? prune({
+          type: str(s.provider.type),
+          options: isMapping(s.provider.options)
+            ? Object.fromEntries(
+                Object.entries(s.provider.options).map(([k, v]) => [
+                  k,
+                  Array.isArray(v) ? v.map(text) : [text(v)],
+                ]),
+              )
+            : undefined,
+        })
+      : undefined,
     pull_policy: str(s.pull_policy),
     read_only: bool(s.read_only),
     restart: str(s.restart),
@@ -460,6 +515,8 @@ export function toService(name: string, s: Tree): ServiceConfig {
     volumes: volumes(s.volumes),
     volumes_from: strings(s.volumes_from),
     working_dir: str(s.working_dir),
+    post_start: Array.isArray(s.post_start) ? s.post_start.map(hook) : undefined,
+    pre_stop: Array.isArray(s.pre_stop) ? s.pre_stop.map(hook) : undefined,
     extensions: extensions(s),
   });
 }

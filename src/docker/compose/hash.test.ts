@@ -90,6 +90,27 @@ volumes:
     );
   });
 
+  test('develop, hooks, models and provider are hashed as compose-go encodes them', async () => {
+    const a = await service(`
+services:
+  a:
+    image: x
+    develop:
+      watch: [{path: ./src, action: sync, target: /app, ignore: node_modules}]
+    post_start: [{command: echo hi, user: root}]
+    pre_stop: [{command: [stop], environment: [A=1]}]
+    models: [llm]
+`);
+    expect(serviceHashInput(a)).toBe(
+      [
+        '{"develop":{"watch":[{"path":"/srv/h/src","action":"sync","target":"/app","exec":{"command":null},',
+        '"ignore":["node_modules"]}]},"command":null,"entrypoint":null,"image":"x","models":{"llm":null},',
+        '"networks":{"default":null},"post_start":[{"command":["echo","hi"],"user":"root"}],',
+        '"pre_stop":[{"command":["stop"],"environment":{"A":"1"}}]}',
+      ].join(''),
+    );
+  });
+
   test('Go number and string encodings', () => {
     expect(goFloat32(0.1)).toBe('0.1');
     expect(goFloat32(1.5)).toBe('1.5');

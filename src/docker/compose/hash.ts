@@ -24,6 +24,7 @@ type Spec =
   | 'hostsList'
   | 'fileMode'
   | 'ulimits'
+  | 'multiOptions'
   | 'any'
   | { struct: Field[] }
   | { list: Spec }
@@ -101,12 +102,39 @@ const DEPLOY = struct(
 
 const THROTTLE = struct(['Path', 'string', 'always'], ['Rate', 'unitBytes', 'always']);
 
+const HOOK = struct(
+  ['command', 'command', 'always'],
+  ['image', 'string'],
+  ['user', 'string'],
+  ['privileged', 'bool'],
+  ['working_dir', 'string'],
+  ['environment', 'nullableStringMap'],
+  ['per_replica', 'bool'],
+);
+
 const SERVICE: Field[] = [
   ['profiles', 'strings'],
   ['annotations', 'stringMap'],
   ['attach', 'bool', 'pointer'],
   ['build', 'any'],
-  ['develop', 'any'],
+  [
+    'develop',
+    struct([
+      'watch',
+      {
+        list: struct(
+          ['path', 'string', 'always'],
+          ['action', 'string', 'always'],
+          ['target', 'string'],
+          // A struct held by value: always written, its command at least as null.
+          ['exec', HOOK, 'always'],
+          ['include', 'strings'],
+          ['ignore', 'strings'],
+          ['initial_sync', 'bool'],
+        ),
+      },
+    ]),
+  ],
   [
     'blkio_config',
     struct(
@@ -145,7 +173,7 @@ const SERVICE: Field[] = [
   ['dockerfile', 'string'],
   ['domainname', 'string'],
   ['entrypoint', 'command', 'always'],
-  ['provider', 'any'],
+  ['provider', struct(['type', 'string'], ['options', 'multiOptions'])],
   ['environment', 'nullableStringMap'],
   ['env_file', 'any'],
   ['expose', 'strings'],
@@ -182,7 +210,7 @@ const SERVICE: Field[] = [
   ['memswap_limit', 'unitBytes'],
   ['mem_swappiness', 'unitBytes'],
   ['mac_address', 'string'],
-  ['models', 'any'],
+  ['models', { nullableMap: struct(['endpoint_var', 'string'], ['model_var', 'string']) }],
   ['net', 'string'],
   ['network_mode', 'string'],
   [
@@ -268,6 +296,8 @@ const SERVICE: Field[] = [
   ],
   ['volumes_from', 'strings'],
   ['working_dir', 'string'],
+  ['post_start', { list: HOOK }],
+  ['pre_stop', { list: HOOK }],
 ];
 
 /** Go's encoding/json string escaping, HTML-safe as json.Marshal does it. */
@@ -375,6 +405,12 @@ function encode(value: unknown, spec: Spec): string {
               ]);
           return `${goJsonString(key)}:${text}`;
         })
+        .join(',')}}`;
+    }
+    case 'multiOptions': {
+      const map = value as Record<string, string[]>;
+      return `{${sortedKeys(map)
+        .map((key) => `${goJsonString(key)}:[${(map[key] ?? []).map(goJsonString).join(',')}]`)
         .join(',')}}`;
     }
     case 'any':

@@ -205,6 +205,13 @@ services:
     expect(project.environment.TAG).toBe('1.37');
   });
 
+  test('an obsolete version key is dropped with a warning', async () => {
+    const project = await load({ [`${DIR}/compose.yaml`]: 'version: "3.8"\nservices:\n  a: {image: x}\n' });
+    expect(project.warnings).toEqual([
+      `${DIR}/compose.yaml: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`,
+    ]);
+  });
+
   test('without variables or .env, defaults apply and unset variables are reported', async () => {
     const project = await load({ [`${DIR}/compose.yaml`]: compose });
     expect(project.services.a?.image).toBe('busybox:latest');

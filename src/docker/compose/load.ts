@@ -125,7 +125,12 @@ class Loader {
           });
         }
       }
-      delete config.version;
+      if ('version' in config) {
+        this.warnings.push(
+          `${file.path}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`,
+        );
+        delete config.version;
+      }
       if (steps.include) await this.applyInclude(config, file.path, scope);
       for (const path of doc.resetPaths) deletePath(merged, path);
       if (steps.extends) await this.applyExtends(config, file.path, scope, []);

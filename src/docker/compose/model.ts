@@ -67,6 +67,8 @@ export interface ServiceConfig {
   cpus?: number;
   cpuset?: string;
   cpu_shares?: number;
+  /** `docker compose watch` rules: kept for the config hash (Compose hashes them). */
+  develop?: { watch?: WatchTrigger[] };
   /** argv; absent = the image's CMD; [] = cleared. */
   command?: string[];
   configs?: ServiceFileReference[];
@@ -107,6 +109,8 @@ export interface ServiceConfig {
   memswap_limit?: Bytes;
   mem_swappiness?: number;
   mac_address?: string;
+  /** AI models the service uses (top-level `models:` keys). */
+  models?: Record<string, { endpoint_var?: string; model_var?: string } | null>;
   network_mode?: string;
   /** Attached networks by project-level key; absent when network_mode is set. */
   networks?: Record<string, ServiceNetworkConfig | null>;
@@ -117,6 +121,8 @@ export interface ServiceConfig {
   platform?: string;
   ports?: ServicePortConfig[];
   privileged?: boolean;
+  /** A service run by a provider plugin instead of a container. */
+  provider?: { type?: string; options?: Record<string, string[]> };
   pull_policy?: PullPolicy;
   read_only?: boolean;
   restart?: RestartPolicyName | string;
@@ -142,8 +148,32 @@ export interface ServiceConfig {
   volumes?: ServiceVolumeConfig[];
   volumes_from?: string[];
   working_dir?: string;
+  /** Commands run in the container after it starts / before it stops. */
+  post_start?: ServiceHook[];
+  pre_stop?: ServiceHook[];
   /** `x-*` keys of the service. */
   extensions?: Record<string, unknown>;
+}
+
+export interface ServiceHook {
+  command?: string[];
+  image?: string;
+  user?: string;
+  privileged?: boolean;
+  working_dir?: string;
+  environment?: Record<string, string | null>;
+  per_replica?: boolean;
+}
+
+export interface WatchTrigger {
+  /** Absolute. */
+  path: string;
+  action: string;
+  target?: string;
+  exec?: ServiceHook;
+  include?: string[];
+  ignore?: string[];
+  initial_sync?: boolean;
 }
 
 export interface BuildConfig {

@@ -56,6 +56,12 @@ export function resolveRelativePaths(model: Tree, base: string, home: string): v
         typeof p === 'string' ? absolute(p, base, home) : p,
       );
     }
+    if (isMapping(service.develop) && Array.isArray(service.develop.watch)) {
+      for (const trigger of service.develop.watch) {
+        if (isMapping(trigger) && typeof trigger.path === 'string')
+          trigger.path = absolute(trigger.path, base, home);
+      }
+    }
     if (isMapping(service.extends) && typeof service.extends.file === 'string') {
       service.extends.file = absolute(service.extends.file, base, home);
     }
