@@ -16,6 +16,8 @@ export const PERMISSIONS = {
   system: ['read', 'prune'],
   /** Containers that reach past Docker's isolation: host paths, privileged, devices, host namespaces. */
   host: ['access'],
+  schedules: ['read', 'manage'],
+  notifications: ['read', 'manage'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResourceKind = keyof typeof PERMISSIONS;

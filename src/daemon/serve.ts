@@ -57,6 +57,7 @@ export async function startServer(
 
   void removeLeftoverHelpers(services, logger);
   const retention = scheduleAuditRetention(services.audit, services.settings, logger);
+  await services.scheduler.start();
   const app = createApp({
     ...services,
     version: VERSION,
@@ -73,6 +74,7 @@ export async function startServer(
     async stop() {
       retention.stop();
       await app.stop();
+      await services.scheduler.stop();
       await services.jobs.close();
       await services.volumeHelpers.close();
       services.clients.closeAll();

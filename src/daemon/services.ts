@@ -3,8 +3,10 @@ import { Authenticator } from '../auth/authenticator.ts';
 import { VolumeHelpers } from '../docker/volume-helper.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
 import { recordJobEnd } from '../http/audit-trail.ts';
+import { imagePruneKind } from '../jobs/image-prune-schedule.ts';
 import { JobRegistry } from '../jobs/job-registry.ts';
 import { UsageFeeds } from '../jobs/usage-feeds.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
@@ -13,6 +15,7 @@ import { JobStore } from '../store/jobs.ts';
 import { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import { RegistryStore } from '../store/registries.ts';
 import { RoleStore } from '../store/roles.ts';
+import { ScheduleStore } from '../store/schedules.ts';
 import { type SessionLifetimes, SessionStore } from '../store/sessions.ts';
 import { SettingsStore } from '../store/settings.ts';
 import { UserStore } from '../store/users.ts';
@@ -48,6 +51,10 @@ export function createServices(
   const recoveryCodes = new RecoveryCodeStore(db);
   const settings = new SettingsStore(db);
   const audit = new AuditLog(db);
+  const clients = new DockerClientPool(environments);
+  const schedules = new ScheduleStore(db);
+  const scheduler = new Scheduler(schedules, logger);
+  scheduler.register(imagePruneKind(environments, clients));
   return {
     secrets,
     environments,
@@ -59,7 +66,9 @@ export function createServices(
     recoveryCodes,
     audit,
     authProviders: new AuthProviderStore(db, secrets),
-    clients: new DockerClientPool(environments),
+    clients,
+    schedules,
+    scheduler,
     registries: new RegistryStore(db, secrets),
     volumeHelpers: new VolumeHelpers({ image: helperImage, owner: installationId }),
     jobs: new JobRegistry(new JobStore(db), {

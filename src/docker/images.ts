@@ -73,12 +73,19 @@ export async function untagImage(client: DockerClient, tag: string): Promise<voi
 export async function pruneImages(
   client: DockerClient,
   allUnused: boolean,
+  /** Only images with these labels ("key" or "key=value"). */
+  labels: string[] = [],
 ): Promise<{ deleted: string[]; spaceReclaimed: number }> {
   const answer = await client.request<{
     ImagesDeleted: { Deleted?: string; Untagged?: string }[] | null;
     SpaceReclaimed: number;
   }>('POST', '/images/prune', {
-    query: { filters: JSON.stringify({ dangling: [allUnused ? 'false' : 'true'] }) },
+    query: {
+      filters: JSON.stringify({
+        dangling: [allUnused ? 'false' : 'true'],
+        ...(labels.length ? { label: labels } : {}),
+      }),
+    },
     timeoutMs: 10 * 60_000,
   });
   return {

@@ -19,6 +19,7 @@ import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { networkRoutes } from './routes/networks.ts';
 import { registryRoutes } from './routes/registries.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { systemRoutes } from './routes/system.ts';
 import { terminalRoutes } from './routes/terminal.ts';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps) {
     .use(volumeRoutes(deps))
     .use(networkRoutes(deps))
     .use(systemRoutes(deps))
+    .use(scheduleRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
   for (const route of app.routes) accessByRoute.set(`${route.method} ${route.path}`, declaredAccess(route));

@@ -9,6 +9,7 @@ import {
   DockerVersionError,
 } from '../docker/errors.ts';
 import { RegistryError } from '../docker/registry-client.ts';
+import { ScheduleInputError } from '../scheduler/scheduler.ts';
 import { ProviderSlugTakenError } from '../store/auth-providers.ts';
 import { EnvironmentNameTakenError } from '../store/environments.ts';
 import { RegistryNameTakenError } from '../store/registries.ts';
@@ -45,6 +46,7 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
     return known(400, 'INVALID_BODY', 'The request body is not valid JSON');
   }
   if (error instanceof NotFoundError) return known(404, 'NOT_FOUND', 'No such API route');
+  if (error instanceof ScheduleInputError) return known(400, error.code, error.message);
   if (error instanceof EnvironmentNameTakenError) return known(409, 'ENVIRONMENT_NAME_TAKEN', error.message);
   if (error instanceof UsernameTakenError) return known(409, 'USERNAME_TAKEN', error.message);
   if (error instanceof RoleNameTakenError) return known(409, 'ROLE_NAME_TAKEN', error.message);

@@ -192,3 +192,42 @@ export interface AuditEntry {
   status: number;
   detail: string;
 }
+
+// Schedules: recurring work the daemon runs (update checks, auto-updates, scans, clean-ups).
+export type ScheduleRunStatus = 'succeeded' | 'failed' | 'interrupted';
+
+export interface Schedule {
+  id: number;
+  /** Which registered kind of work it runs: update-check, auto-update, scan, image-prune ... */
+  kind: string;
+  name: string;
+  /** Five or six fields (seconds first when six), as croner reads them. */
+  cron: string;
+  /** An IANA time zone the cron expression is read in. */
+  timezone: string;
+  enabled: boolean;
+  /** The environment it works on; null for work that is not about one. */
+  environmentId: number | null;
+  /** What the kind needs to know (an auto-update's policy, a prune's filters). */
+  options: Record<string, unknown>;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastStatus: ScheduleRunStatus | null;
+  /** One line saying what the last run did, or why it failed. */
+  lastSummary: string | null;
+  lastDurationMs: number | null;
+  /** Set while a run is under way. */
+  runningSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ScheduleInput {
+  kind: string;
+  name: string;
+  cron: string;
+  timezone?: string;
+  enabled?: boolean;
+  environmentId?: number | null;
+  options?: Record<string, unknown>;
+}

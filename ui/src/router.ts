@@ -75,6 +75,12 @@ export const router = createRouter({
       meta: { title: 'System' },
     },
     {
+      path: '/schedules',
+      name: 'schedules',
+      component: () => import('./pages/SchedulesPage.vue'),
+      meta: { title: 'Schedules' },
+    },
+    {
       path: '/profile',
       name: 'profile',
       component: () => import('./pages/ProfilePage.vue'),

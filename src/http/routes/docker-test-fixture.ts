@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type AnyElysia, Elysia } from 'elysia';
 import type { Principal } from '../../auth/principal.ts';
 import { createLogger } from '../../daemon/logger.ts';
-import { createServices } from '../../daemon/services.ts';
+import { createServices, type Services } from '../../daemon/services.ts';
 import { openStore } from '../../daemon/store.ts';
 import { DockerClient } from '../../docker/client.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
@@ -27,6 +27,8 @@ export interface LocalEnvironment {
   registries: RegistryStore;
   jobs: JobRegistry;
   audit: AuditLog;
+  /** Everything the app is built from (the scheduler, the notifier ...). */
+  services: Services;
   /** The store underneath, to check what is kept at rest. */
   db: Database;
   environmentId: number;
@@ -72,6 +74,7 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
     registries: services.registries,
     jobs: services.jobs,
     audit: services.audit,
+    services,
     db: store.db,
     environmentId: environment.id,
     docker,
@@ -80,6 +83,7 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
     name: (prefix) => `wf-${prefix}-${run}-${++counter}`,
     async close() {
       docker.close();
+      await services.scheduler.stop();
       await services.jobs.close();
       services.clients.closeAll();
       await store.db.close();
