@@ -146,14 +146,14 @@ export function parsePortSpec(raw: string): PortMapping[] {
     containerPart = containerPart.slice(0, slash);
   }
   const ip = rawIp.replace(/^\[/, '').replace(/\]$/, '');
-  if (ip !== '' && !isIp(ip)) throw new Error(`invalid IP address: ${ip}`);
-  if (containerPart === '') throw new Error(`no port specified: ${raw}<empty>`);
+  if (ip !== '' && !isIp(ip)) throw new Error(`Invalid ip address: ${ip}`);
+  if (containerPart === '') throw new Error(`No port specified: ${raw}<empty>`);
   let start: number;
   let end: number;
   try {
     [start, end] = parsePortRange(containerPart);
   } catch {
-    throw new Error(`invalid containerPort: ${containerPart}`);
+    throw new Error(`Invalid containerPort: ${containerPart}`);
   }
   let hostStart = 0;
   let hostEnd = 0;
@@ -161,16 +161,16 @@ export function parsePortSpec(raw: string): PortMapping[] {
     try {
       [hostStart, hostEnd] = parsePortRange(hostPort);
     } catch {
-      throw new Error(`invalid hostPort: ${hostPort}`);
+      throw new Error(`Invalid hostPort: ${hostPort}`);
     }
     if (end - start !== hostEnd - hostStart && end !== start) {
       throw new Error(
-        `invalid ranges specified for container and host Ports: ${containerPart} and ${hostPort}`,
+        `Invalid ranges specified for container and host Ports: ${containerPart} and ${hostPort}`,
       );
     }
   }
   const protocol = proto.toLowerCase();
-  if (!['tcp', 'udp', 'sctp'].includes(protocol)) throw new Error(`invalid proto: ${proto}`);
+  if (!['tcp', 'udp', 'sctp'].includes(protocol)) throw new Error(`Invalid proto: ${proto}`);
   const mappings: Array<PortMapping & { key: string }> = [];
   for (let i = 0; i <= end - start; i++) {
     let published = hostPort === '' ? '' : String(hostStart + i);
