@@ -364,6 +364,32 @@ services:
     expect(project.config_files).toEqual([`${DIR}/compose.yaml`, `${DIR}/compose.override.yaml`]);
   });
 
+  test("compose-go's Test_LoadWithReset and Test_DuplicateReset", async () => {
+    const project = await load(
+      {
+        [`${DIR}/base.yml`]:
+          'name: test\nservices:\n  foo:\n    build:\n      context: .\n      dockerfile: foo.Dockerfile\n    environment:\n      FOO: BAR',
+        [`${DIR}/override.yml`]:
+          'services:\n  foo:\n    image: foo\n    build: !reset  \n    environment:\n      FOO: !reset\n',
+      },
+      { files: [{ path: 'base.yml' }, { path: 'override.yml' }] },
+    );
+    expect(project.services.foo).toEqual({
+      name: 'foo',
+      image: 'foo',
+      environment: {},
+      networks: { default: null },
+    });
+    const duplicate = await failure(
+      load({
+        [`${DIR}/compose.yaml`]:
+          'name: test\nservices:\n  foo:\n    command: hello\n    command: !reset hello world\n',
+      }),
+    );
+    expect(duplicate.code).toBe('compose_yaml_invalid');
+    expect(duplicate.location.line).toBe(5);
+  });
+
   test('extends a service of the same file and of another file, paths relative to that file', async () => {
     const project = await load({
       [`${DIR}/compose.yaml`]: `
@@ -400,6 +426,25 @@ services:
       load({ [`${DIR}/compose.yaml`]: 'services:\n  a: {extends: b, image: x}\n  b: {extends: a}\n' }),
     );
     expect(cycle.message).toContain('circular reference');
+  });
+
+  test("!reset and !override reach what extends and include bring (compose-go's TestExtendsReset, TestLoadWithMultipleIncludeConflict)", async () => {
+    const extended = await load({
+      [`${DIR}/compose.yaml`]:
+        'services:\n  test:\n    extends: {file: reset.yaml, service: base}\n  child:\n    extends: init\n    ports: !reset []\n  init: {image: x, ports: ["80:80"]}\n',
+      [`${DIR}/reset.yaml`]:
+        'services:\n  init:\n    image: alpine:latest\n    command: "sleep infinity"\n  base:\n    extends: { service: init }\n    command: !reset\n',
+    });
+    expect(extended.services.test?.command).toBeUndefined();
+    expect(extended.services.test?.image).toBe('alpine:latest');
+    expect(extended.services.child?.ports).toBeUndefined();
+    const included = await load({
+      [`${DIR}/compose.yaml`]:
+        'include: [other.yaml]\nservices:\n  bar:\n    image: busybox\n    environment: !override\n      - ZOT=QIX\n',
+      [`${DIR}/other.yaml`]: 'services:\n  bar:\n    image: other\n    environment: [FROM=include]\n',
+    });
+    expect(included.services.bar?.image).toBe('busybox');
+    expect(included.services.bar?.environment).toEqual({ ZOT: 'QIX' });
   });
 
   test('include brings another project in, with its own directory and .env; cycles are refused', async () => {
@@ -453,6 +498,22 @@ services:
 });
 
 describe('bad input', () => {
+  test("an alias bomb is refused (compose-go's TestAliasBombPrevented B9_N9)", async () => {
+    const letters = 'abcdefghij';
+    const lines = ['x-a: &a {k: v}'];
+    for (let i = 1; i < letters.length; i++) {
+      const previous = letters[i - 1];
+      lines.push(`x-${letters[i]}: &${letters[i]} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const error = await failure(
+      load({
+        [`${DIR}/compose.yaml`]: `name: test\n${lines.join('\n')}\nservices:\n  svc:\n    image: alpine\n`,
+      }),
+    );
+    expect(error.code).toBe('compose_yaml_invalid');
+    expect(error.message).toContain('alias');
+  });
+
   test('invalid YAML names the file and line', async () => {
     const error = await failure(load({ [`${DIR}/compose.yaml`]: 'services:\n  a:\n    image: [x\n' }));
     expect(error.code).toBe('compose_yaml_invalid');

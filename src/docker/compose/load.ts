@@ -131,9 +131,9 @@ class Loader {
         );
         delete config.version;
       }
-      if (steps.include) await this.applyInclude(config, file.path, scope);
-      for (const path of doc.resetPaths) deletePath(merged, path);
-      if (steps.extends) await this.applyExtends(config, file.path, scope, []);
+      if (steps.include) await this.applyInclude(config, file.path, scope, doc.resetPaths);
+      deletePaths(merged, doc.resetPaths);
+      if (steps.extends) await this.applyExtends(config, file.path, scope, doc.resetPaths);
       merged = this.guard(file.path, () => {
         let out = mergeYaml(merged, config, []) as Tree;
         out = enforceUnicity(out) as Tree;
@@ -183,7 +183,11 @@ class Loader {
     return model;
   }
 
-  async applyInclude(config: Tree, file: string, scope: Scope): Promise<void> {
+  /**
+   * Includes another project's files. `resetPaths` are the including document's `!reset` /
+   * `!override` paths: they clear what an included resource of the same name brings.
+   */
+  async applyInclude(config: Tree, file: string, scope: Scope, resetPaths: string[][]): Promise<void> {
     const entries = config.include;
     delete config.include;
     if (!Array.isArray(entries)) return;
@@ -236,18 +240,24 @@ class Loader {
         if (!isMapping(imported[kind])) continue;
         const target: Tree = isMapping(config[kind]) ? config[kind] : {};
         for (const [name, value] of Object.entries(imported[kind])) {
-          target[name] = name in target ? mergeYaml(value, target[name], [kind, name]) : value;
+          if (name in target) {
+            deletePaths({ [kind]: { [name]: value } }, resetPaths);
+            target[name] = mergeYaml(value, target[name], [kind, name]);
+          } else {
+            target[name] = value;
+          }
         }
         config[kind] = target;
       }
     }
   }
 
-  async applyExtends(config: Tree, file: string, scope: Scope, chain: string[]): Promise<void> {
+  /** `resetPaths`: the document's `!reset` / `!override` paths, applied to each base before it is extended. */
+  async applyExtends(config: Tree, file: string, scope: Scope, resetPaths: string[][]): Promise<void> {
     if (!isMapping(config.services)) return;
     const services = config.services;
     for (const name of Object.keys(services)) {
-      services[name] = await this.extendService(name, services, file, scope, chain);
+      services[name] = await this.extendService(name, services, file, scope, [], resetPaths);
     }
   }
 
@@ -257,6 +267,7 @@ class Loader {
     file: string,
     scope: Scope,
     chain: string[],
+    resetPaths: string[][],
   ): Promise<unknown> {
     const service = services[name];
     if (!isMapping(service) || service.extends === undefined) return service;
@@ -265,6 +276,7 @@ class Loader {
     const base = String(ref.service);
     let baseServices = services;
     let baseFile = file;
+    let baseResets = resetPaths;
     if (typeof ref.file === 'string') {
       baseFile = resolve(dirname(file), this.expand(ref.file));
       const source = await this.source({ path: baseFile }, scope.workingDir, 'extended file');
@@ -287,6 +299,7 @@ class Loader {
         );
       }
       baseServices = model.services;
+      baseResets = this.located.at(-1)?.documents.flatMap((doc) => doc.resetPaths) ?? [];
     } else if (!(base in services)) {
       throw new ComposeError(
         'compose_invalid',
@@ -301,12 +314,18 @@ class Loader {
         key: `services.${name}.extends`,
       });
     }
-    const resolved = await this.extendService(base, baseServices, baseFile, scope, [...chain, link]);
-    if (!isMapping(resolved)) return service;
-    const merged = this.guard(
-      file,
-      () => mergeYaml(structuredClone(resolved), service, ['services', 'x']) as Tree,
+    const resolved = await this.extendService(
+      base,
+      baseServices,
+      baseFile,
+      scope,
+      [...chain, link],
+      baseResets,
     );
+    if (!isMapping(resolved)) return service;
+    const source = structuredClone(resolved);
+    deletePaths({ services: { [name]: source } }, resetPaths);
+    const merged = this.guard(file, () => mergeYaml(source, service, ['services', 'x']) as Tree);
     delete merged.extends;
     services[name] = merged;
     return merged;
@@ -342,6 +361,10 @@ interface Scope {
   environment: Record<string, string>;
   /** Files including this one, against include cycles. */
   included: string[];
+}
+
+function deletePaths(root: Tree, paths: string[][]): void {
+  for (const path of paths) deletePath(root, path);
 }
 
 function deletePath(root: Tree, path: string[]): void {

@@ -15,7 +15,15 @@ let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false });
+    // Not inlining refs and skipping ajv's code optimiser: the compose schema then compiles in
+    // about 230 ms of CPU instead of 350 ms, and validates a file in about 0.5 ms either way.
+    const ajv = new Ajv({
+      allErrors: false,
+      strict: false,
+      validateFormats: false,
+      inlineRefs: false,
+      code: { optimize: false },
+    });
     // The file names its draft by an https URL ajv does not know; ajv's default is that draft (07).
     const { $schema: _draft, ...draft07 } = schema;
     compiled = ajv.compile(draft07);
