@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.ts';
 import { DockerClient } from '../docker/client.ts';
 import { accessControl } from '../http/access.ts';
 import { createApp } from '../http/app.ts';
+import { MAX_REQUEST_BODY_BYTES } from '../http/body-limits.ts';
 import { HttpError } from '../http/errors.ts';
 import type { UiAssets } from '../http/ui-assets.ts';
 import { scheduleAuditRetention } from '../jobs/audit-retention.ts';
@@ -65,7 +66,13 @@ export async function startServer(
     access: accessFor(config.auth, services),
     uiAssets,
   });
-  app.listen({ hostname: config.host, port: config.port, ...(tls ? { tls } : {}) });
+  // Bun refuses bodies over this itself; each route's own, smaller limit is in body-limits.ts.
+  app.listen({
+    hostname: config.host,
+    port: config.port,
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    ...(tls ? { tls } : {}),
+  });
   const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}`;
   logger.info('listening', { url, version: VERSION, database: store.db.dialect, dataDir: config.dataDir });
 

@@ -32,70 +32,87 @@ interface CheckContext {
   request: Request;
 }
 
-type AccessCheck = ((context: CheckContext) => void) & { [DECLARED]: Access };
+type AccessCheck = ((context: CheckContext) => Promise<void>) & { [DECLARED]: Access };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function accessControl(options: AccessOptions) {
-  return (
-    new Elysia({ name: 'access-control' })
-      .onRequest(({ request }) => {
-        // A WebSocket handshake is a GET, and browsers send cookies with it to other ports of
-        // the same host: it opens a terminal, so it is held to the same rule as a change.
-        const changes = !SAFE_METHODS.has(request.method) || isWebSocketUpgrade(request);
-        if (changes && isCrossOrigin(request)) {
-          throw new HttpError(
-            403,
-            'CROSS_ORIGIN_REQUEST',
-            'Requests that change things must come from Windflow itself',
-          );
-        }
-      })
-      // derive and transform run before validation, so an anonymous or unauthorized caller learns
-      // nothing from validation errors.
-      .derive({ as: 'global' }, async ({ request }) => ({
-        principal: await options.resolvePrincipal(request),
-      }))
-      .macro({
-        access: (access: Access) => ({
-          transform: Object.assign(
-            async ({ principal, params, route, request }: CheckContext) => {
-              if (access === 'public') return;
-              if (!principal) throw await options.unauthenticated();
-              if (!principal.csrfValid && !SAFE_METHODS.has(request.method)) {
-                throw new HttpError(
-                  403,
-                  'CSRF_TOKEN_INVALID',
-                  `Send the ${CSRF_HEADER} header that came with your session`,
-                );
-              }
-              if (access === 'authenticated') return;
-              if (access === 'account') {
-                if (canManageAccount(principal)) return;
-                throw new HttpError(
-                  403,
-                  'ACCOUNT_SCOPE_REQUIRED',
-                  'Managing your account needs a logged-in session or a token with the account scope',
-                );
-              }
-              if (principal.mfaEnrolmentRequired) {
-                throw new HttpError(
-                  403,
-                  'MFA_ENROLMENT_REQUIRED',
-                  'Set up a second factor on your profile page first',
-                );
-              }
-              const environmentId = environmentOf(route, params);
-              if (!can(principal, access, environmentId)) {
-                const where = environmentId === undefined ? '' : ` on environment ${environmentId}`;
-                throw new HttpError(403, 'FORBIDDEN', `You need the ${access} permission${where}`);
-              }
-            },
-            { [DECLARED]: access },
-          ) as AccessCheck,
-        }),
-      })
-  );
+  // One lookup per request, whoever asks first: the body limits (before the body is read) or
+  // the derive below.
+  const principals = new WeakMap<Request, Promise<Principal | undefined>>();
+  const principalOf = (request: Request): Promise<Principal | undefined> => {
+    let principal = principals.get(request);
+    if (!principal) {
+      principal = options.resolvePrincipal(request);
+      principals.set(request, principal);
+    }
+    return principal;
+  };
+
+  const check = async (access: Access, { principal, params, route, request }: CheckContext) => {
+    if (access === 'public') return;
+    if (!principal) throw await options.unauthenticated();
+    if (!principal.csrfValid && !SAFE_METHODS.has(request.method)) {
+      throw new HttpError(
+        403,
+        'CSRF_TOKEN_INVALID',
+        `Send the ${CSRF_HEADER} header that came with your session`,
+      );
+    }
+    if (access === 'authenticated') return;
+    if (access === 'account') {
+      if (canManageAccount(principal)) return;
+      throw new HttpError(
+        403,
+        'ACCOUNT_SCOPE_REQUIRED',
+        'Managing your account needs a logged-in session or a token with the account scope',
+      );
+    }
+    if (principal.mfaEnrolmentRequired) {
+      throw new HttpError(403, 'MFA_ENROLMENT_REQUIRED', 'Set up a second factor on your profile page first');
+    }
+    const environmentId = environmentOf(route, params);
+    if (!can(principal, access, environmentId)) {
+      const where = environmentId === undefined ? '' : ` on environment ${environmentId}`;
+      throw new HttpError(403, 'FORBIDDEN', `You need the ${access} permission${where}`);
+    }
+  };
+
+  const plugin = new Elysia({ name: 'access-control' })
+    .onRequest(({ request }) => {
+      // A WebSocket handshake is a GET, and browsers send cookies with it to other ports of
+      // the same host: it opens a terminal, so it is held to the same rule as a change.
+      const changes = !SAFE_METHODS.has(request.method) || isWebSocketUpgrade(request);
+      if (changes && isCrossOrigin(request)) {
+        throw new HttpError(
+          403,
+          'CROSS_ORIGIN_REQUEST',
+          'Requests that change things must come from Windflow itself',
+        );
+      }
+    })
+    // derive and transform run before validation, so an anonymous or unauthorized caller learns
+    // nothing from validation errors.
+    .derive({ as: 'global' }, async ({ request }) => ({ principal: await principalOf(request) }))
+    .macro({
+      access: (access: Access) => ({
+        transform: Object.assign((context: CheckContext) => check(access, context), {
+          [DECLARED]: access,
+        }) as AccessCheck,
+      }),
+    });
+  return Object.assign(plugin, {
+    /**
+     * The route's check, for what runs before the derive (the body limits, before reading a
+     * body): puts the caller on `context`, as the derive would (the audit trail names them
+     * then), and throws the 401 or 403 the route would answer.
+     */
+    admit: async (access: Access, context: Omit<CheckContext, 'principal'> & { principal?: unknown }) => {
+      const principal = await principalOf(context.request);
+      context.principal = principal;
+      await check(access, { ...context, principal });
+    },
+  });
 }
 
 export type AccessControl = ReturnType<typeof accessControl>;

@@ -156,13 +156,9 @@ describe('environments', () => {
       expect({ body, status: answer.status, code: answer.body.code }).toEqual({ body, status, code });
       expect(answer.body.message.length).toBeGreaterThan(5);
     }
-    const malformed = await testApp.app.handle(
-      new Request('http://windflow.test/api/environments', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{nope',
-      }),
-    );
+    const malformed = await admin.request('POST', '/api/environments', '{nope', {
+      'content-type': 'application/json',
+    });
     expect(malformed.status).toBe(400);
     expect((await call('GET', '/api/environments')).body.length).toBe(before);
   });

@@ -1,11 +1,12 @@
-// The HTTP application: error shape, security headers, access control, the audit trail, the
-// OpenAPI document, the API routes and the UI.
+// The HTTP application: error shape, security headers, access control, body limits, the audit
+// trail, the OpenAPI document, the API routes and the UI.
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import type { Logger } from '../daemon/logger.ts';
 import type { Services } from '../daemon/services.ts';
 import { type Access, type AccessControl, assertEveryRouteDeclaresAccess, declaredAccess } from './access.ts';
 import { auditTrail } from './audit-trail.ts';
+import { assertBodyLimitsNameRoutes, bodyLimits } from './body-limits.ts';
 import { errorHandling } from './error-handling.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -38,11 +39,13 @@ export interface AppDeps extends Services {
 
 export function createApp(deps: AppDeps) {
   const accessByRoute = new Map<string, Access | undefined>();
+  const limits = bodyLimits(deps.access);
   const app = new Elysia()
     .use(auditTrail(deps.audit, (method, route) => accessByRoute.get(`${method} ${route}`)))
     .use(errorHandling(deps.logger))
     .use(securityHeaders())
     .use(deps.access)
+    .use(limits)
     .use(
       openapi({
         path: '/api/docs',
@@ -77,6 +80,8 @@ export function createApp(deps: AppDeps) {
     .use(scheduleRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
+  assertBodyLimitsNameRoutes(app.routes);
+  limits.learnRoutes(app.routes);
   for (const route of app.routes) accessByRoute.set(`${route.method} ${route.path}`, declaredAccess(route));
   return app;
 }

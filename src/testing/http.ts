@@ -1,9 +1,10 @@
-// Route plugins under test, mounted the way the app mounts them: JSON errors and access
-// control, with the caller fixed by the test. Call them with ApiSession.forApp(app).
+// Route plugins under test, mounted the way the app mounts them: JSON errors, access control
+// and body limits, with the caller fixed by the test. Call them with ApiSession.forApp(app).
 import { Elysia } from 'elysia';
 import type { Principal } from '../auth/principal.ts';
 import { createLogger } from '../daemon/logger.ts';
 import { accessControl } from '../http/access.ts';
+import { bodyLimits } from '../http/body-limits.ts';
 import { errorHandling } from '../http/error-handling.ts';
 import { HttpError } from '../http/errors.ts';
 
@@ -28,8 +29,12 @@ export function testApp(
   principal: Principal | undefined = TEST_ADMIN,
 ) {
   const access = accessAs(principal);
-  return new Elysia()
+  const limits = bodyLimits(access);
+  const app = new Elysia()
     .use(errorHandling(createLogger('error')))
     .use(access)
+    .use(limits)
     .use(build(access));
+  limits.learnRoutes(app.routes);
+  return app;
 }

@@ -269,16 +269,17 @@ export function volumeRoutes({ access, environments, clients, volumeHelpers }: V
     )
     .post(
       '/:name/import',
-      async ({ params, request, set }) => {
-        if (!request.body) throw new HttpError(400, 'ARCHIVE_INVALID', 'Send the tar as the request body');
-        const result = await browser.importVolume(await clientOf(params.id), params.name, request.body);
+      async ({ params, body, set }) => {
+        // The body limits hand streamed routes their body as a stream, counted against its limit.
+        if (!(body instanceof ReadableStream))
+          throw new HttpError(400, 'ARCHIVE_INVALID', 'Send the tar as the request body');
+        const result = await browser.importVolume(await clientOf(params.id), params.name, body);
         set.status = 201;
         return result;
       },
       {
         access: 'volumes:browse',
         params: VolumeParams,
-        parse: 'none',
         response: { 201: t.Object({ entries: t.Integer() }), ...failures },
         detail: {
           summary:
