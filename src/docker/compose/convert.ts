@@ -521,7 +521,7 @@ export function toService(name: string, s: Tree): ServiceConfig {
   });
 }
 
-export function toNetwork(n: Tree): NetworkConfig {
+function toNetwork(n: Tree): NetworkConfig {
   const ipam = isMapping(n.ipam)
     ? prune({
         driver: str(n.ipam.driver),
@@ -553,7 +553,7 @@ export function toNetwork(n: Tree): NetworkConfig {
   });
 }
 
-export function toVolume(v: Tree): VolumeConfig {
+function toVolume(v: Tree): VolumeConfig {
   return prune({
     name: text(v.name),
     driver: str(v.driver),
@@ -564,7 +564,7 @@ export function toVolume(v: Tree): VolumeConfig {
   });
 }
 
-export function toFileObject(f: Tree): FileObjectConfig {
+function toFileObject(f: Tree): FileObjectConfig {
   return prune({
     name: text(f.name),
     file: str(f.file),

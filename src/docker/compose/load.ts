@@ -12,6 +12,7 @@ import { COMPOSE_CASTS, interpolateTree } from './interpolate.ts';
 import { enforceUnicity, isMapping, mergeYaml, type Tree } from './merge.ts';
 import type { ComposeProject, ServiceConfig } from './model.ts';
 import {
+  expandUser,
   isValidProjectName,
   normalizeModel,
   normalizeProjectName,
@@ -194,7 +195,7 @@ class Loader {
     for (const raw of entries) {
       const entry: Tree = typeof raw === 'string' ? { path: raw } : (raw as Tree);
       const paths = (Array.isArray(entry.path) ? entry.path : [entry.path]).map((p) =>
-        resolve(scope.workingDir, this.expand(String(p))),
+        resolve(scope.workingDir, expandUser(String(p), this.home)),
       );
       const main = paths[0] as string;
       if (scope.included.includes(main)) {
@@ -206,7 +207,7 @@ class Loader {
       }
       const projectDirectory =
         typeof entry.project_directory === 'string'
-          ? resolve(scope.workingDir, this.expand(entry.project_directory))
+          ? resolve(scope.workingDir, expandUser(entry.project_directory, this.home))
           : dirname(main);
       let envPaths: string[];
       if (entry.env_file === undefined) {
@@ -278,7 +279,7 @@ class Loader {
     let baseFile = file;
     let baseResets = resetPaths;
     if (typeof ref.file === 'string') {
-      baseFile = resolve(dirname(file), this.expand(ref.file));
+      baseFile = resolve(dirname(file), expandUser(ref.file, this.home));
       const source = await this.source({ path: baseFile }, scope.workingDir, 'extended file');
       const model = await this.loadFile(
         source,
@@ -329,11 +330,6 @@ class Loader {
     delete merged.extends;
     services[name] = merged;
     return merged;
-  }
-
-  expand(path: string): string {
-    if (path === '~') return this.home;
-    return path.startsWith('~/') ? join(this.home, path.slice(2)) : path;
   }
 
   dotenv<T>(parse: () => T): T {

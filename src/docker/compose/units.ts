@@ -25,20 +25,19 @@ export function parseDuration(input: string): number {
   if (s === '0') return 0;
   if (s === '') throw new Error(`time: invalid duration ${JSON.stringify(input)}`);
   let total = 0;
-  const pattern = /^(\d*)(?:\.(\d*))?([a-zµμ]+)/;
+  const pattern = /^(\d*)(?:\.(\d*))?([^\d.]*)/;
   while (s !== '') {
-    const match = pattern.exec(s);
-    if (!match || (match[1] === '' && (match[2] ?? '') === '')) {
+    const match = pattern.exec(s) as RegExpExecArray;
+    if (match[1] === '' && (match[2] ?? '') === '')
       throw new Error(`time: invalid duration ${JSON.stringify(input)}`);
-    }
-    const unit = UNIT_NS[match[3] as string];
+    const unitName = match[3] as string;
+    if (unitName === '') throw new Error(`time: missing unit in duration ${JSON.stringify(input)}`);
+    const unit = UNIT_NS[unitName];
     if (unit === undefined)
-      throw new Error(`time: unknown unit ${JSON.stringify(match[3])} in duration ${JSON.stringify(input)}`);
-    const value = Number(`${match[1] || '0'}.${match[2] ?? '0'}`);
-    total += value * unit;
+      throw new Error(`time: unknown unit ${JSON.stringify(unitName)} in duration ${JSON.stringify(input)}`);
+    total += Number(`${match[1] || '0'}.${match[2] || '0'}`) * unit;
     s = s.slice(match[0].length);
   }
-  if (!/\d/.test(input)) throw new Error(`time: missing unit in duration ${JSON.stringify(input)}`);
   return sign * Math.round(total);
 }
 
