@@ -6,6 +6,8 @@ import postgres0003 from '../../migrations/postgres/0003_auth_providers.sql' wit
 import postgres0004 from '../../migrations/postgres/0004_registries.sql' with { type: 'text' };
 import postgres0006 from '../../migrations/postgres/0006_environment_host_policy.sql' with { type: 'text' };
 import postgres0007 from '../../migrations/postgres/0007_jobs.sql' with { type: 'text' };
+import postgres0010 from '../../migrations/postgres/0010_stacks.sql' with { type: 'text' };
+import postgres0011 from '../../migrations/postgres/0011_stack_variables.sql' with { type: 'text' };
 import postgres0013 from '../../migrations/postgres/0013_schedules_updates.sql' with { type: 'text' };
 import sqlite0001 from '../../migrations/sqlite/0001_environments.sql' with { type: 'text' };
 import sqlite0002 from '../../migrations/sqlite/0002_auth.sql' with { type: 'text' };
@@ -13,6 +15,8 @@ import sqlite0003 from '../../migrations/sqlite/0003_auth_providers.sql' with { 
 import sqlite0004 from '../../migrations/sqlite/0004_registries.sql' with { type: 'text' };
 import sqlite0006 from '../../migrations/sqlite/0006_environment_host_policy.sql' with { type: 'text' };
 import sqlite0007 from '../../migrations/sqlite/0007_jobs.sql' with { type: 'text' };
+import sqlite0010 from '../../migrations/sqlite/0010_stacks.sql' with { type: 'text' };
+import sqlite0011 from '../../migrations/sqlite/0011_stack_variables.sql' with { type: 'text' };
 import sqlite0013 from '../../migrations/sqlite/0013_schedules_updates.sql' with { type: 'text' };
 import type { Dialect } from './database.ts';
 
@@ -30,6 +34,8 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 4, name: '0004_registries', sql: sqlite0004 },
     { version: 6, name: '0006_environment_host_policy', sql: sqlite0006 },
     { version: 7, name: '0007_jobs', sql: sqlite0007 },
+    { version: 10, name: '0010_stacks', sql: sqlite0010 },
+    { version: 11, name: '0011_stack_variables', sql: sqlite0011 },
     { version: 13, name: '0013_schedules_updates', sql: sqlite0013 },
   ],
   postgres: [
@@ -39,6 +45,8 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 4, name: '0004_registries', sql: postgres0004 },
     { version: 6, name: '0006_environment_host_policy', sql: postgres0006 },
     { version: 7, name: '0007_jobs', sql: postgres0007 },
+    { version: 10, name: '0010_stacks', sql: postgres0010 },
+    { version: 11, name: '0011_stack_variables', sql: postgres0011 },
     { version: 13, name: '0013_schedules_updates', sql: postgres0013 },
   ],
 };

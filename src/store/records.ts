@@ -231,3 +231,52 @@ export interface ScheduleInput {
   environmentId?: number | null;
   options?: Record<string, unknown>;
 }
+
+// Compose stacks and their history.
+/** How a stack came to Windflow. */
+export type StackOrigin = 'editor' | 'upload' | 'docker-run' | 'adopted';
+
+/** What became of a deploy: still going, running, failed and put back, or failed with nothing to put back. */
+export type RevisionOutcome = 'deploying' | 'deployed' | 'rolled-back' | 'failed';
+
+export interface StackRecord {
+  id: number;
+  environmentId: number;
+  name: string;
+  origin: StackOrigin;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StackRevision {
+  number: number;
+  compose: string;
+  /** The .env text it deployed with. */
+  env: string;
+  /** Service -> the image it ran, by digest (repo@sha256:...) where the image has one, else by id. */
+  images: Record<string, string>;
+  outcome: RevisionOutcome;
+  /** Why it failed, or what put it back. */
+  message: string;
+  /** Set on a rollback: the revision it restored. */
+  rollbackOf: number | null;
+  jobId: string | null;
+  createdBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** A stack variable as answers show it: a secret's value never leaves the store. */
+export interface StackVariable {
+  name: string;
+  secret: boolean;
+  /** null for a secret. */
+  value: string | null;
+}
+
+export interface StackVariableInput {
+  name: string;
+  secret?: boolean;
+  /** For a secret: undefined keeps the stored value. */
+  value?: string;
+}

@@ -5,4 +5,5 @@ export const SEALED_COLUMNS: readonly { table: string; key: string; columns: rea
   { table: 'users', key: 'id', columns: ['mfa_secret'] },
   { table: 'auth_providers', key: 'id', columns: ['secret'] },
   { table: 'registries', key: 'id', columns: ['password'] },
+  { table: 'stack_variables', key: 'id', columns: ['sealed_value'] },
 ];
