@@ -1,6 +1,8 @@
 // `windflow serve`: open the store, make sure the built-in roles and (on first start) the local
 // environment exist, and answer HTTP until told to stop.
+
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Principal } from '../auth/principal.ts';
 import { DockerClient } from '../docker/client.ts';
 import { accessControl } from '../http/access.ts';
@@ -42,12 +44,16 @@ export async function startServer(
     helperImage: config.helperImage,
     installationId: await new SettingsStore(store.db).installationId(),
     logger,
+    stacksDir: join(config.dataDir, 'stacks'),
   });
   const interrupted = await services.jobs.recover();
   if (interrupted.length > 0)
     logger.warn('jobs the previous run left running are marked interrupted', {
       jobs: interrupted.map((job) => `${job.kind} ${job.target} (${job.id})`),
     });
+  const abandoned = await services.stackService.abandonInterrupted();
+  if (abandoned > 0)
+    logger.warn('stack deploys interrupted by the last stop were marked failed', { abandoned });
   await services.roles.ensureBuiltinRoles();
   if (store.firstStart) await addLocalEnvironment(services.environments, config.dockerSocket, logger);
   if (!config.auth) {

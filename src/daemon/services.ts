@@ -1,4 +1,7 @@
 // Everything the HTTP layer and the jobs use, built once from the open store.
+
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Authenticator } from '../auth/authenticator.ts';
 import { VolumeHelpers } from '../docker/volume-helper.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
@@ -7,6 +10,8 @@ import { imagePruneKind } from '../jobs/image-prune-schedule.ts';
 import { JobRegistry } from '../jobs/job-registry.ts';
 import { UsageFeeds } from '../jobs/usage-feeds.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { StackService } from '../stacks/stack-service.ts';
+import { StackStore } from '../stacks/stack-store.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
@@ -32,6 +37,8 @@ export interface ServiceOptions {
   installationId?: string;
   /** Where failures in the background (a job's write) are told. */
   logger?: Logger;
+  /** Where stacks keep their folders (compose.yaml, .env, build contexts): `<data dir>/stacks`. */
+  stacksDir?: string;
 }
 
 export function createServices(
@@ -41,6 +48,7 @@ export function createServices(
     helperImage,
     installationId,
     logger = createLogger('warn'),
+    stacksDir,
   }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
@@ -55,6 +63,11 @@ export function createServices(
   const schedules = new ScheduleStore(db);
   const scheduler = new Scheduler(schedules, logger);
   scheduler.register(imagePruneKind(environments, clients));
+  const registries = new RegistryStore(db, secrets);
+  const jobs = new JobRegistry(new JobStore(db), {
+    onEnd: (job) => recordJobEnd(audit, job),
+    onWriteError: (error) => logger.error('could not keep a job in the store', { error }),
+  });
   return {
     secrets,
     environments,
@@ -69,11 +82,16 @@ export function createServices(
     clients,
     schedules,
     scheduler,
-    registries: new RegistryStore(db, secrets),
+    registries,
     volumeHelpers: new VolumeHelpers({ image: helperImage, owner: installationId }),
-    jobs: new JobRegistry(new JobStore(db), {
-      onEnd: (job) => recordJobEnd(audit, job),
-      onWriteError: (error) => logger.error('could not keep a job in the store', { error }),
+    jobs,
+    stackService: new StackService({
+      stacks: new StackStore(db, secrets),
+      environments,
+      clients,
+      jobs,
+      registries,
+      stacksDir: stacksDir ?? join(tmpdir(), `windflow-stacks-${process.pid}`),
     }),
     usageFeeds: new UsageFeeds(),
     settings,

@@ -439,3 +439,52 @@ export interface JobEvent {
   at: string;
   data: unknown;
 }
+
+export interface StackContainer {
+  id: string;
+  name: string;
+  service: string;
+  number: number;
+  state: string;
+  status: string;
+  image: string;
+}
+
+/** A stack in the list: Windflow's own, or a Compose project found on the engine by its labels. */
+export interface StackSummary {
+  name: string;
+  /** false: a project on the engine that Windflow has no file for yet (deploying it adopts it). */
+  managed: boolean;
+  origin: 'editor' | 'upload' | 'docker-run' | 'adopted' | 'engine';
+  status: StackStatus | 'down';
+  services: string[];
+  containers: StackContainer[];
+  /** The revision running, when Windflow deployed it. */
+  revision: number | null;
+  /** The outcome of the newest deploy. */
+  lastOutcome: 'deploying' | 'deployed' | 'rolled-back' | 'failed' | null;
+  updatedAt: string | null;
+}
+
+export interface StackVariableView {
+  name: string;
+  secret: boolean;
+  /** null for a secret: its value never leaves the server. */
+  value: string | null;
+}
+
+export interface StackDetail extends StackSummary {
+  compose: string;
+  env: string;
+  variables: StackVariableView[];
+  /** The running deploy's job, to follow. */
+  jobId: string | null;
+}
+
+/** What a deploy will change, and the files it changes them with. */
+export interface StackPreview {
+  plan: ProjectPlan;
+  /** The compose and .env text running now (empty for a new stack), to diff against. */
+  currentCompose: string;
+  currentEnv: string;
+}

@@ -22,6 +22,7 @@ import { networkRoutes } from './routes/networks.ts';
 import { registryRoutes } from './routes/registries.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { stackRoutes } from './routes/stacks.ts';
 import { systemRoutes } from './routes/system.ts';
 import { terminalRoutes } from './routes/terminal.ts';
 import { userRoutes } from './routes/users.ts';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
     .use(registryRoutes(deps))
     .use(volumeRoutes(deps))
     .use(networkRoutes(deps))
+    .use(stackRoutes(deps))
     .use(systemRoutes(deps))
     .use(scheduleRoutes(deps))
     .use(uiRoutes(deps));

@@ -2,6 +2,7 @@
 // clients and the UI may switch on them.
 import { NotFoundError, ParseError, ValidationError } from 'elysia';
 import { AuthError } from '../auth/errors.ts';
+import { ComposeError } from '../docker/compose/errors.ts';
 import {
   DockerApiError,
   DockerTimeoutError,
@@ -10,6 +11,7 @@ import {
 } from '../docker/errors.ts';
 import { RegistryError } from '../docker/registry-client.ts';
 import { ScheduleInputError } from '../scheduler/scheduler.ts';
+import { StackNameTakenError } from '../stacks/stack-store.ts';
 import { ProviderSlugTakenError } from '../store/auth-providers.ts';
 import { EnvironmentNameTakenError } from '../store/environments.ts';
 import { RegistryNameTakenError } from '../store/registries.ts';
@@ -45,6 +47,10 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
     if (error.cause instanceof HttpError) return describeError(error.cause);
     return known(400, 'INVALID_BODY', 'The request body is not valid JSON');
   }
+  // A Compose file's problem names the file, line and key.
+  if (error instanceof ComposeError)
+    return known(error.code === 'compose_too_large' ? 413 : 400, error.code.toUpperCase(), error.toString());
+  if (error instanceof StackNameTakenError) return known(409, 'STACK_EXISTS', error.message);
   if (error instanceof NotFoundError) return known(404, 'NOT_FOUND', 'No such API route');
   if (error instanceof ScheduleInputError) return known(400, error.code, error.message);
   if (error instanceof EnvironmentNameTakenError) return known(409, 'ENVIRONMENT_NAME_TAKEN', error.message);

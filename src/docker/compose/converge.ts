@@ -50,12 +50,12 @@ export async function up(
   const hashes = new Map(
     Object.values(project.services).map((service) => [service.name, serviceConfigHash(service)]),
   );
-  const bodies = new Map<string, ReturnType<typeof containerCreation>>();
   // Vet every container this deploy would create before touching anything.
   for (const service of Object.values(project.services)) {
-    const probe = creationFor(project, service, 1, hashes, imageIds, options, state);
-    options.vetCreate?.(service.name, probe.body);
-    bodies.set(service.name, probe);
+    options.vetCreate?.(
+      service.name,
+      creationFor(project, service, 1, hashes, imageIds, options, state).body,
+    );
   }
   await ensureNetworks(client, project, state, report);
   await ensureVolumes(client, project, state, report);
@@ -116,6 +116,21 @@ export async function up(
   for (const result of results)
     if (result.status === 'fulfilled') containers.set(result.value[0], result.value[1] ?? []);
   return { plan, imageIds, containers };
+}
+
+/**
+ * The create body of each service's first container, before any image is there: for checks
+ * that must refuse a deploy before it starts (the host-powers gate).
+ */
+export function serviceCreateBodies(project: ComposeProject): Map<string, Record<string, unknown>> {
+  const empty: ProjectState = { containers: [], networks: new Map(), volumes: new Set() };
+  const hashes = new Map<string, string>();
+  return new Map(
+    Object.values(project.services).map((service) => [
+      service.name,
+      creationFor(project, service, 1, hashes, new Map(), { report: () => undefined }, empty).body,
+    ]),
+  );
 }
 
 interface ConvergeContext {

@@ -16,6 +16,7 @@ import type { AuditLog } from '../../store/audit-log.ts';
 import type { Database } from '../../store/database.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { RegistryStore } from '../../store/registries.ts';
+import type { SecretBox } from '../../store/secret-box.ts';
 import { testApp } from '../../testing/http.ts';
 import { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
@@ -31,6 +32,7 @@ export interface LocalEnvironment {
   services: Services;
   /** The store underneath, to check what is kept at rest. */
   db: Database;
+  secrets: SecretBox;
   environmentId: number;
   docker: DockerClient;
   /** Labels for everything a test creates: windflow.test=1 and a label unique to this run. */
@@ -76,6 +78,7 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
     audit: services.audit,
     services,
     db: store.db,
+    secrets: store.secrets,
     environmentId: environment.id,
     docker,
     labels: { 'windflow.test': '1', 'windflow.test.run': run },
