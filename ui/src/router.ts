@@ -39,6 +39,24 @@ export const router = createRouter({
       meta: { title: 'Edit container' },
     },
     {
+      path: '/stacks',
+      name: 'stacks',
+      component: () => import('./pages/StacksPage.vue'),
+      meta: { title: 'Stacks' },
+    },
+    {
+      path: '/stacks/new',
+      name: 'stack-new',
+      component: () => import('./pages/StackPage.vue'),
+      meta: { title: 'New stack' },
+    },
+    {
+      path: '/stacks/:name',
+      name: 'stack',
+      component: () => import('./pages/StackPage.vue'),
+      meta: { title: 'Stack' },
+    },
+    {
       path: '/images',
       name: 'images',
       component: () => import('./pages/ImagesPage.vue'),
