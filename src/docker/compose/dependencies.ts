@@ -23,20 +23,35 @@ export function startOrder(project: ComposeProject): string[] {
   return order;
 }
 
-/** Service -> the services that depend on it, read from containers' depends_on labels (for down/stop). */
-export function stopOrder(dependsOn: Map<string, string[]>): string[] {
-  const forward = new Map<string, string[]>();
-  for (const [service, dependencies] of dependsOn) forward.set(service, dependencies);
-  const order: string[] = [];
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    for (const dependency of forward.get(name) ?? []) visit(dependency);
-    order.push(name);
+/**
+ * Services grouped by dependency depth (from their depends_on labels, for down and stop): the
+ * first group depends on nothing; each next one only on earlier groups. Start them group by group;
+ * stop them in the reverse order. Members of a group can act at once.
+ */
+export function dependencyLevels(dependsOn: Map<string, string[]>): string[][] {
+  const levels = new Map<string, number>();
+  const levelOf = (name: string, path: Set<string>): number => {
+    const known = levels.get(name);
+    if (known !== undefined) return known;
+    if (path.has(name)) return 0; // a cycle on the engine: treat as independent
+    path.add(name);
+    const level =
+      Math.max(
+        -1,
+        ...(dependsOn.get(name) ?? [])
+          .filter((dependency) => dependsOn.has(dependency))
+          .map((dependency) => levelOf(dependency, path)),
+      ) + 1;
+    path.delete(name);
+    levels.set(name, level);
+    return level;
   };
-  for (const name of [...forward.keys()].sort()) visit(name);
-  return order.reverse();
+  const groups: string[][] = [];
+  for (const name of [...dependsOn.keys()].sort()) {
+    const level = levelOf(name, new Set());
+    groups[level] = [...(groups[level] ?? []), name];
+  }
+  return groups.filter(Boolean);
 }
 
 export class DependencyError extends Error {}

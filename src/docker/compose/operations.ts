@@ -5,7 +5,7 @@ import type { DockerClient, LogChunk } from '../client.ts';
 import { DockerApiError } from '../errors.ts';
 import type { ContainerSummary } from '../types.ts';
 import type { DeployProgress, StackStatus } from '../views.ts';
-import { stopOrder } from './dependencies.ts';
+import { dependencyLevels } from './dependencies.ts';
 import { LABEL, projectFilter } from './labels.ts';
 import { containerNumber, nameOf, observeProject } from './project-state.ts';
 
@@ -71,7 +71,7 @@ export function summarize(name: string, containers: ContainerSummary[]): Project
   };
 }
 
-/** Services in the order to stop them: dependents first, from the depends_on labels. */
+/** Containers in groups to stop at once: dependents first, from the depends_on labels. */
 function stoppingOrder(containers: ContainerSummary[]): ContainerSummary[][] {
   const dependsOn = new Map<string, string[]>();
   for (const container of containers) {
@@ -82,9 +82,11 @@ function stoppingOrder(containers: ContainerSummary[]): ContainerSummary[][] {
       .map((entry) => entry.split(':')[0] ?? '');
     dependsOn.set(service, dependencies);
   }
-  return stopOrder(dependsOn).map((service) =>
-    containers.filter((container) => container.Labels[LABEL.service] === service),
-  );
+  return dependencyLevels(dependsOn)
+    .reverse()
+    .map((services) =>
+      containers.filter((container) => services.includes(container.Labels[LABEL.service] ?? '')),
+    );
 }
 
 /**
