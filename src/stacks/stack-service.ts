@@ -6,7 +6,7 @@
 // Projects that `docker compose` made are listed too, and deploying one adopts it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { can, type Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { DockerClient } from '../docker/client.ts';
 import { serviceCreateBodies, up } from '../docker/compose/converge.ts';
 import { LABEL } from '../docker/compose/labels.ts';
@@ -23,19 +23,20 @@ import {
 import { observeProject, planProject } from '../docker/compose/project-state.ts';
 import { ensureImages, pinnedReferences, previewImages } from '../docker/compose/service-images.ts';
 import { verifyContainers } from '../docker/compose/verify.ts';
-import {
-  assertHostAccess,
-  CLOSED_HOST_POLICY,
-  type HostAccessPolicy,
-  hostPowers,
-} from '../docker/host-powers.ts';
 import { type RegistryAuth, registryHostOf } from '../docker/image-reference.ts';
 import type { DeployProgress, StackDetail, StackPreview, StackSummary } from '../docker/views.ts';
 import type { DockerClientPool } from '../environments/client-pool.ts';
 import { HttpError } from '../http/errors.ts';
+import { authorizeCreateBody, authorizeVolume } from '../http/host-access.ts';
 import type { Job, JobRegistry, JobReport } from '../jobs/job-registry.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
-import type { StackOrigin, StackRecord, StackRevision, StackVariableInput } from '../store/records.ts';
+import type {
+  Environment,
+  StackOrigin,
+  StackRecord,
+  StackRevision,
+  StackVariableInput,
+} from '../store/records.ts';
 import type { RegistryStore } from '../store/registries.ts';
 import type { StackStore } from './stack-store.ts';
 
@@ -53,8 +54,6 @@ export interface StackServiceOptions {
   stacksDir: string;
   /** How long containers must stay up (and become healthy) after a deploy. */
   graceMs?: number;
-  /** The environment's host-access policy (default: nothing open). */
-  hostPolicy?: (environmentId: number) => Promise<HostAccessPolicy>;
 }
 
 export interface DeployInput {
@@ -441,23 +440,29 @@ export class StackService {
     });
   }
 
-  /** Host powers need host:access; a published port another container holds is refused. */
+  /**
+   * Host powers (in any service's container or a volume's driver options) need host:access under
+   * the environment's policy; a published port another container holds is refused.
+   */
   private async vet(
     environmentId: number,
     client: DockerClient,
     project: ComposeProject,
     principal: Principal | undefined,
   ): Promise<void> {
-    const policy = (await this.options.hostPolicy?.(environmentId)) ?? CLOSED_HOST_POLICY;
-    const allowed = principal ? can(principal, 'host:access', environmentId) : false;
+    const environment = await this.environmentOf(environmentId);
     for (const [service, body] of serviceCreateBodies(project)) {
       try {
-        assertHostAccess(hostPowers(body, policy), allowed, environmentId);
+        await authorizeCreateBody(principal, environment, client, body);
       } catch (error) {
         if (error instanceof HttpError)
           throw new HttpError(error.status, error.code, `${service}: ${error.message}`);
         throw error;
       }
+    }
+    for (const volume of Object.values(project.volumes)) {
+      if (!volume.external)
+        authorizeVolume(principal, environment, volume.driver ?? 'local', volume.driver_opts ?? {});
     }
     await assertPortsFree(client, project);
   }
@@ -510,10 +515,14 @@ export class StackService {
     return (await this.options.jobs.get(id)) as Job;
   }
 
-  private async clientOf(environmentId: number): Promise<DockerClient> {
+  private async environmentOf(environmentId: number): Promise<Environment> {
     const environment = await this.options.environments.get(environmentId);
     if (!environment) throw new HttpError(404, 'ENVIRONMENT_NOT_FOUND', `No environment ${environmentId}`);
-    return this.options.clients.clientFor(environment);
+    return environment;
+  }
+
+  private async clientOf(environmentId: number): Promise<DockerClient> {
+    return this.options.clients.clientFor(await this.environmentOf(environmentId));
   }
 
   private async requireStack(environmentId: number, name: string): Promise<StackRecord> {
