@@ -155,7 +155,7 @@ export class VolumeBrowser {
     const spool = join(tmpdir(), `windflow-import-${crypto.randomUUID()}.tar`);
     try {
       return await this.helpers.use(client, volume, async (helper) => {
-        const entries = await checkAndSpool(archive, spool);
+        const entries = await checkAndSpool(archive, spool, await symlinksIn(client, helper));
         const unpacked = await execIn(
           client,
           helper,
@@ -525,12 +525,41 @@ function whenDone(
 }
 
 /** Writes the upload to `spool` while checking every entry's name; returns the entry count. */
-async function checkAndSpool(archive: ReadableStream<Uint8Array>, spool: string): Promise<number> {
+/**
+ * The symbolic links already in the volume (a container may have made `data -> /`): tar follows
+ * a link on the way to an entry, so an entry under one would be written wherever it points.
+ */
+async function symlinksIn(client: DockerClient, helper: string): Promise<Set<string>> {
+  const found = await execIn(client, helper, ['find', MOUNT_ROOT, '-type', 'l', '-print0'], {
+    maxStdoutBytes: MAX_SYMLINK_LISTING_BYTES,
+  });
+  if (found.exitCode !== 0 || found.truncated)
+    throw new HttpError(
+      409,
+      'VOLUME_UNREADABLE',
+      'The links in the volume could not be listed before the import',
+    );
+  return new Set(
+    new TextDecoder()
+      .decode(found.stdout)
+      .split('\0')
+      .filter((path) => path.startsWith(`${MOUNT_ROOT}/`))
+      .map((path) => normalizeEntryName(path.slice(MOUNT_ROOT.length + 1))),
+  );
+}
+
+const MAX_SYMLINK_LISTING_BYTES = 16 * 1024 * 1024;
+
+async function checkAndSpool(
+  archive: ReadableStream<Uint8Array>,
+  spool: string,
+  volumeSymlinks: ReadonlySet<string>,
+): Promise<number> {
   let entries = 0;
   const symlinks = new Set<string>();
   const parser = new TarParser({
     onEntry: (entry) => {
-      assertInsideArchive(entry, symlinks);
+      assertInsideArchive(entry, symlinks, volumeSymlinks);
       if (entry.type === 'symlink') symlinks.add(normalizeEntryName(entry.name));
       entries += 1;
     },
@@ -553,21 +582,29 @@ async function checkAndSpool(archive: ReadableStream<Uint8Array>, spool: string)
 }
 
 /**
- * Entries must stay below the root: no absolute names, no "..", and no path through a symbolic
- * link the archive made earlier (tar would follow it wherever it points).
+ * Entries must stay below the root: files, folders and links only (no devices or FIFOs), no
+ * absolute names, no "..", and no path through a symbolic link the archive made earlier or the
+ * volume already has (tar would follow it wherever it points). A symbolic link may point
+ * anywhere: nothing is written through it.
  */
-function assertInsideArchive(entry: TarEntry, symlinks: ReadonlySet<string>): void {
+function assertInsideArchive(
+  entry: TarEntry,
+  symlinks: ReadonlySet<string>,
+  volumeSymlinks: ReadonlySet<string>,
+): void {
   const refuse = (what: string, name: string, why: string) =>
     new HttpError(400, 'ARCHIVE_UNSAFE', `The archive has ${what} "${printable(name)}" that ${why}`);
+  if (entry.type === 'other')
+    throw refuse('a special file', entry.name, 'is not a file, folder or link (a device or a FIFO)');
   const check = (what: string, name: string) => {
     if (name.startsWith('/') || name.split('/').includes('..')) {
       throw refuse(what, name, 'leads outside the volume');
     }
     const segments = normalizeEntryName(name).split('/');
     for (let depth = 1; depth < segments.length; depth++) {
-      if (symlinks.has(segments.slice(0, depth).join('/'))) {
-        throw refuse(what, name, 'goes through a symbolic link in the archive');
-      }
+      const prefix = segments.slice(0, depth).join('/');
+      if (symlinks.has(prefix)) throw refuse(what, name, 'goes through a symbolic link in the archive');
+      if (volumeSymlinks.has(prefix)) throw refuse(what, name, 'goes through a symbolic link in the volume');
     }
   };
   check('an entry', entry.name);

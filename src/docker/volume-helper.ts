@@ -203,6 +203,8 @@ async function startHelper(
       CapDrop: ['ALL'],
       // Root in the helper must read and change every file whoever owns it, and nothing else.
       CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER'],
+      // Writable is the volume alone: whatever follows a link out of it cannot write anywhere.
+      ReadonlyRootfs: true,
       SecurityOpt: ['no-new-privileges'],
     },
   };

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { VolumeBrowser } from '../../docker/volume-browser.ts';
 import {
+  execIn,
   HELPER_KIND,
   HELPER_LABEL,
   HELPER_OWNER_LABEL,
@@ -522,6 +523,62 @@ describe('volume browser', () => {
     expect(await helpersOf(target)).toHaveLength(0);
   });
 
+  test('hostile archives are refused whole: devices, FIFOs, hard links out, paths through links', async () => {
+    const target = await createVolume();
+    await runScript(env, 'echo keep > /v/kept.txt && mkdir /v/real && ln -s /etc /v/etc-link', {
+      [target]: '/v',
+    });
+    const importing = async (...entries: Uint8Array[]) => {
+      const answer = await app.handle(
+        new Request(`http://windflow.test${base}/${target}/import`, {
+          method: 'POST',
+          body: Buffer.concat([...entries, new Uint8Array(1024)]),
+        }),
+      );
+      return { status: answer.status, body: await jsonOf(answer) };
+    };
+    const file = rawTarEntry('first.txt', '0', '', 'bad');
+    // A symbolic link may point anywhere; it is only a link.
+    expect(await importing(rawTarEntry('out', '2', '/etc'))).toMatchObject({ status: 201 });
+    const before = await snapshot(target);
+    const hostile: [string, Uint8Array, RegExp][] = [
+      ['char device', rawTarEntry('null', '3'), /special file/],
+      ['block device', rawTarEntry('disk', '4'), /special file/],
+      ['FIFO', rawTarEntry('pipe', '6'), /special file/],
+      ['hard link to an absolute path', rawTarEntry('shadow', '1', '/etc/shadow'), /outside the volume/],
+      ['hard link up and out', rawTarEntry('shadow', '1', 'real/../../etc/shadow'), /outside the volume/],
+      ['hard link through a link', rawTarEntry('shadow', '1', 'etc-link/shadow'), /link in the volume/],
+      [
+        'file through a link the volume has',
+        rawTarEntry('etc-link/marker', '0', '', 'x'),
+        /link in the volume/,
+      ],
+      [
+        'file through a link an earlier import made',
+        rawTarEntry('out/marker', '0', '', 'x'),
+        /link in the volume/,
+      ],
+      ['absolute name', rawTarEntry('/etc/marker', '0', '', 'x'), /outside the volume/],
+      ['dot-dot name', rawTarEntry('real/../../marker', '0', '', 'x'), /outside the volume/],
+    ];
+    for (const [what, entry, reason] of hostile) {
+      const answer = await importing(file, entry);
+      expect({ what, status: answer.status, code: answer.body.code }).toEqual({
+        what,
+        status: 400,
+        code: 'ARCHIVE_UNSAFE',
+      });
+      expect(answer.body.message).toMatch(reason);
+    }
+    expect(await snapshot(target)).toBe(before);
+    // Should a link slip through anyway, the helper can write nowhere but the volume.
+    const written = await helpers.use(env.docker, target, (helper) =>
+      execIn(env.docker, helper, ['touch', '/etc/marker']),
+    );
+    expect(written.exitCode).not.toBe(0);
+    expect(written.stderr).toMatch(/read-only/i);
+  });
+
   test('browsing a missing volume is 404 and leaves no helper behind', async () => {
     const missing = env.name('missing');
     expect(await browse(missing, '')).toMatchObject({ status: 404, body: { code: 'VOLUME_NOT_FOUND' } });
@@ -618,3 +675,27 @@ describe('access', () => {
     }
   });
 });
+
+/** One tar entry with any type flag and link name, as a hostile archive would carry it. */
+function rawTarEntry(name: string, typeflag: string, linkName = '', content = ''): Uint8Array {
+  const body = new TextEncoder().encode(content);
+  const header = new Uint8Array(512);
+  const put = (offset: number, text: string) => header.set(new TextEncoder().encode(text), offset);
+  put(0, name);
+  put(100, '0000644\0');
+  put(108, '0000000\0');
+  put(116, '0000000\0');
+  put(124, `${body.length.toString(8).padStart(11, '0')}\0`);
+  put(136, '00000000000\0');
+  put(148, '        ');
+  put(156, typeflag);
+  put(157, linkName);
+  put(257, 'ustar\0');
+  put(263, '00');
+  if (typeflag === '3' || typeflag === '4') put(329, '0000001\0');
+  const checksum = header.reduce((sum, byte) => sum + byte, 0);
+  put(148, `${checksum.toString(8).padStart(6, '0')}\0 `);
+  const padded = new Uint8Array(Math.ceil(body.length / 512) * 512);
+  padded.set(body);
+  return Buffer.concat([header, padded]);
+}
