@@ -87,13 +87,7 @@ export class RegistryStore {
 
   /** The saved registry whose URL names this host (docker.io for Docker Hub's names). */
   async findByHost(host: string): Promise<Registry | undefined> {
-    return (await this.list()).find((registry) => {
-      try {
-        return normalizeRegistryHost(new URL(registry.url).host) === host;
-      } catch {
-        return false;
-      }
-    });
+    return (await this.list()).find((registry) => registryHostOfUrl(registry.url) === host);
   }
 
   async remove(id: number): Promise<boolean> {
@@ -102,6 +96,15 @@ export class RegistryStore {
 
   private seal(value: string | undefined): string | null {
     return value ? this.box.encrypt(value) : null;
+  }
+}
+
+/** The host a saved registry's credentials belong to, as image references name it. */
+export function registryHostOfUrl(url: string): string | undefined {
+  try {
+    return normalizeRegistryHost(new URL(url).host);
+  } catch {
+    return undefined;
   }
 }
 

@@ -17,7 +17,7 @@ import {
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { JobRegistry } from '../../jobs/job-registry.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
-import type { RegistryStore } from '../../store/registries.ts';
+import { type RegistryStore, registryHostOfUrl } from '../../store/registries.ts';
 import type { AccessControl } from '../access.ts';
 import { attachment } from '../attachment.ts';
 import { HttpError } from '../errors.ts';
@@ -69,14 +69,24 @@ const ImageSchema = t.Object(
 export function imageRoutes({ access, environments, clients, registries, jobs }: ImageRouteDeps) {
   const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
 
-  /** Saved credentials for the reference's registry: the one asked for, else the host's. */
+  /**
+   * Saved credentials for the reference's registry: the one asked for, else the host's. A saved
+   * registry's credentials only ever go to its own host.
+   */
   const authFor = async (reference: string, registryId?: number): Promise<RegistryAuth | undefined> => {
-    const registry = registryId
-      ? await registries.get(registryId)
-      : await registries.findByHost(registryHostOf(reference));
+    const host = registryHostOf(reference);
+    const registry = registryId ? await registries.get(registryId) : await registries.findByHost(host);
     if (registryId && !registry)
       throw new HttpError(404, 'REGISTRY_NOT_FOUND', `No saved registry ${registryId}`);
     if (!registry) return undefined;
+    const own = registryHostOfUrl(registry.url);
+    if (own !== host) {
+      throw new HttpError(
+        400,
+        'REGISTRY_HOST_MISMATCH',
+        `The saved registry "${registry.name}" holds credentials for ${own}; ${reference} is on ${host}`,
+      );
+    }
     const credentials = await registries.credentials(registry.id);
     return {
       username: credentials?.username,

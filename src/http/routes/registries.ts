@@ -2,7 +2,7 @@
 // registry's repositories, tags and tag digests through its own API.
 import { Elysia, t } from 'elysia';
 import { RegistryClient } from '../../docker/registry-client.ts';
-import type { RegistryStore } from '../../store/registries.ts';
+import { type RegistryStore, registryHostOfUrl } from '../../store/registries.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { ErrorSchema } from '../schemas.ts';
@@ -75,6 +75,18 @@ export function registryRoutes({ access, registries }: RegistryRouteDeps) {
     .patch(
       '/:id',
       async ({ params, body }) => {
+        const current = await registries.get(params.id);
+        if (!current) throw new HttpError(404, 'REGISTRY_NOT_FOUND', `No saved registry ${params.id}`);
+        // The saved password belongs to the old host: moving it elsewhere takes it again.
+        const moves =
+          body.url !== undefined && registryHostOfUrl(body.url) !== registryHostOfUrl(current.url);
+        if (moves && current.hasPassword && body.password === undefined) {
+          throw new HttpError(
+            400,
+            'REGISTRY_PASSWORD_REQUIRED',
+            `Changing the address of "${current.name}" to another host needs its password again`,
+          );
+        }
         const updated = await registries.update(params.id, { ...body, url: body.url?.replace(/\/+$/, '') });
         if (!updated) throw new HttpError(404, 'REGISTRY_NOT_FOUND', `No saved registry ${params.id}`);
         return updated;
@@ -84,7 +96,10 @@ export function registryRoutes({ access, registries }: RegistryRouteDeps) {
         params: IdParams,
         body: t.Partial(t.Object(fields)),
         response: { 200: RegistrySchema, ...failures },
-        detail: { summary: 'Change a saved registry', tags },
+        detail: {
+          summary: 'Change a saved registry; moving it to another host needs the password again',
+          tags,
+        },
       },
     )
     .delete(
