@@ -117,7 +117,7 @@ export function hijack(endpoint: DockerEndpoint, request: HijackRequest): Promis
       }
       const contentLength = headerLines.find((line) => /^content-length:/i.test(line))?.split(':')[1];
       if (rest.length < Number(contentLength ?? 0) && !connectionEnded) return;
-      fail(apiError(status, rest.toString('utf8'), statusLine));
+      fail(apiError(status, rest.toString('utf8')));
     };
 
     const handlers = {

@@ -13,6 +13,8 @@ export class RegistryError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** A code more precise than the status gives, e.g. REGISTRY_NOT_A_REGISTRY. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'RegistryError';
@@ -40,9 +42,17 @@ export class RegistryClient {
     this.base = url.replace(/\/+$/, '');
   }
 
-  /** Checks the address and the credentials. */
+  /**
+   * Checks the address and the credentials, and that a registry answers there: the v2 API root
+   * says so in its Docker-Distribution-API-Version header or answers JSON (any web server
+   * answers 200 to /v2/).
+   */
   async ping(): Promise<void> {
-    await this.send('GET', '/v2/', 'registry:catalog:*').then(drain);
+    const response = await this.send('GET', '/v2/', 'registry:catalog:*');
+    if (/^registry\/2/.test(response.headers.get('docker-distribution-api-version') ?? '')) {
+      return drain(response);
+    }
+    await this.json(response);
   }
 
   async repositories(): Promise<string[]> {
@@ -76,7 +86,7 @@ export class RegistryClient {
     const body = await response.text();
     const digest = response.headers.get('docker-content-digest') ?? (await sha256Digest(body));
     if (!LIST_TYPES.has(mediaType)) return { digest, mediaType };
-    const list = JSON.parse(body) as {
+    const list = this.parse(body) as {
       manifests: { digest: string; platform?: { os: string; architecture: string; variant?: string } }[];
     };
     return {
@@ -100,7 +110,7 @@ export class RegistryClient {
     let path: string | undefined = first;
     for (let page = 0; path && page < MAX_PAGES; page++) {
       const response = await this.send('GET', path, scope);
-      all.push(...items((await response.json()) as Page));
+      all.push(...items((await this.json(response)) as Page));
       // Link: </v2/_catalog?last=x&n=100>; rel="next"
       path = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
     }
@@ -170,7 +180,7 @@ export class RegistryClient {
           : `The token service of ${this.base} answered ${response.status}`,
       );
     }
-    const { token, access_token: accessToken } = (await response.json()) as {
+    const { token, access_token: accessToken } = (await this.json(response)) as {
       token?: string;
       access_token?: string;
     };
@@ -178,6 +188,28 @@ export class RegistryClient {
     if (!granted) throw new RegistryError(502, `The token service of ${this.base} sent no token`);
     this.tokens.set(scope, granted);
     return { authorization: `Bearer ${granted}` };
+  }
+
+  /** A registry's JSON answer: an object, or a clear error instead of a parser's message. */
+  private async json(response: Response): Promise<Record<string, unknown>> {
+    return this.parse(await response.text());
+  }
+
+  private parse(text: string): Record<string, unknown> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new RegistryError(
+        502,
+        `${this.base} does not answer like a container registry (Docker Registry API v2)`,
+        'REGISTRY_NOT_A_REGISTRY',
+      );
+    }
+    return parsed as Record<string, unknown>;
   }
 
   private basic(): string {

@@ -108,7 +108,7 @@ export class HttpTransport {
     });
     // 304 is the daemon's "already so" (starting a running container): not an error.
     if (response.ok || response.status === 304) return response;
-    throw apiError(response.status, await response.text(), response.statusText || `HTTP ${response.status}`);
+    throw apiError(response.status, await response.text());
   }
 }
 
@@ -137,15 +137,22 @@ export function timeoutError(endpoint: DockerEndpoint, method: string, path: str
   );
 }
 
-/** The daemon's `{"message": ...}`, or the raw text when the answer is not the daemon's JSON. */
-export function apiError(status: number, text: string, fallback: string): DockerApiError {
+const PLAIN_HTTP_TO_TLS = 'Client sent an HTTP request to an HTTPS server.';
+
+/**
+ * The daemon's `{"message": ...}`. Anything else (a proxy, or not a Docker Engine at all) is
+ * named by its status only: its text is not the daemon's, and is not echoed.
+ */
+export function apiError(status: number, text: string): DockerApiError {
   try {
     const parsed = JSON.parse(text) as { message?: unknown };
     if (typeof parsed.message === 'string') return new DockerApiError(status, parsed.message);
   } catch {
-    // A proxy in front of the daemon, say: keep its text.
+    // not the daemon's JSON
   }
-  return new DockerApiError(status, text.trim() || fallback);
+  // Go's own answer to plain HTTP on a TLS port says what to fix.
+  if (text.trim() === PLAIN_HTTP_TO_TLS) return new DockerApiError(status, PLAIN_HTTP_TO_TLS);
+  return new DockerApiError(status, `The endpoint answered HTTP ${status} without a Docker error message`);
 }
 
 function encodeBody(body: unknown): { body?: RequestInit['body']; contentType?: string } {

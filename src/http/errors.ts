@@ -53,6 +53,9 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   if (error instanceof StackNameTakenError) return known(409, 'STACK_EXISTS', error.message);
   if (error instanceof NotFoundError) return known(404, 'NOT_FOUND', 'No such API route');
   if (error instanceof ScheduleInputError) return known(400, error.code, error.message);
+  // decodeURIComponent on a path like /% or /a%zz
+  if (error instanceof URIError)
+    return known(400, 'INVALID_PATH', 'The request path is not valid percent-encoding');
   if (error instanceof EnvironmentNameTakenError) return known(409, 'ENVIRONMENT_NAME_TAKEN', error.message);
   if (error instanceof UsernameTakenError) return known(409, 'USERNAME_TAKEN', error.message);
   if (error instanceof RoleNameTakenError) return known(409, 'ROLE_NAME_TAKEN', error.message);
@@ -62,7 +65,9 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   if (error instanceof RegistryError) {
     const status = error.status === 401 ? 424 : error.status === 404 ? 404 : 502;
     const code =
-      { 401: 'REGISTRY_UNAUTHORIZED', 404: 'REGISTRY_NOT_FOUND_THERE' }[error.status] ?? 'REGISTRY_ERROR';
+      error.code ??
+      { 401: 'REGISTRY_UNAUTHORIZED', 404: 'REGISTRY_NOT_FOUND_THERE' }[error.status] ??
+      'REGISTRY_ERROR';
     return known(status, code, error.message);
   }
   if (error instanceof DockerUnreachableError) return known(502, 'DOCKER_UNREACHABLE', error.message);
@@ -76,20 +81,34 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   };
 }
 
-// The daemon's 4xx answers are the caller's fault and keep their status; its 5xx are ours to
-// report as a bad gateway. Either way the daemon's own message is passed through.
+// The daemon's 4xx answers are the caller's fault and keep a clear code; its 5xx are ours to
+// report as a bad gateway. Either way the daemon's own message is passed through, except Go's
+// JSON decoder text, which says which field instead. A 401 or 403 from the daemon (an
+// authorization plugin, a proxy) is not the caller's session: it is a 502 too.
 function describeDockerApiError(error: DockerApiError) {
-  const byStatus: Record<number, string> = {
-    400: 'DOCKER_BAD_REQUEST',
-    404: 'DOCKER_NOT_FOUND',
-    409: 'DOCKER_CONFLICT',
+  const unreadable = /json: cannot unmarshal .* into Go struct field (\S+) of type/.exec(error.message);
+  if (unreadable) {
+    const field = (unreadable[1] ?? '').replace(/^(\w+)\.\1\./, '$1.');
+    return {
+      status: 400,
+      body: {
+        code: 'DOCKER_BAD_REQUEST',
+        message: `Docker could not read the request: ${field} is out of range or of the wrong type`,
+      },
+      unexpected: false,
+    };
+  }
+  const byStatus: Record<number, [number, string]> = {
+    400: [400, 'DOCKER_BAD_REQUEST'],
+    401: [502, 'DOCKER_REFUSED'],
+    403: [502, 'DOCKER_REFUSED'],
+    404: [404, 'DOCKER_NOT_FOUND'],
+    409: [409, 'DOCKER_CONFLICT'],
   };
   const clientError = error.status >= 400 && error.status < 500;
-  return {
-    status: clientError ? error.status : 502,
-    body: { code: byStatus[error.status] ?? 'DOCKER_ERROR', message: error.message },
-    unexpected: false,
-  };
+  const [status, code] =
+    byStatus[error.status] ?? (clientError ? [400, 'DOCKER_BAD_REQUEST'] : [502, 'DOCKER_ERROR']);
+  return { status, body: { code, message: error.message }, unexpected: false };
 }
 
 function describeValidation(error: ValidationError): string {

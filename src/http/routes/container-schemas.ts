@@ -27,6 +27,7 @@ const Line = (options: { minLength?: number; maxLength: number; error?: string }
 const StringMap = t.Record(
   Line({ minLength: 1, maxLength: 256, error: 'a name is one line of text' }),
   Text({ maxLength: 65_536, error: 'a value may not contain a NUL character' }),
+  { additionalProperties: false, error: 'names are one line of text; values hold no NUL character' },
 );
 const EnvMap = t.Record(
   t.String({
@@ -36,6 +37,10 @@ const EnvMap = t.Record(
     error: 'an environment variable name is one line without "=", e.g. LOG_LEVEL',
   }),
   Text({ maxLength: 65_536, error: 'an environment value may not contain a NUL character' }),
+  {
+    additionalProperties: false,
+    error: 'an environment variable name is one line without "=" (e.g. LOG_LEVEL); a value holds no NUL',
+  },
 );
 const Arguments = t.Array(Text({ maxLength: 65_536, error: 'an argument may not contain a NUL character' }), {
   maxItems: 1000,
