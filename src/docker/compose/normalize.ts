@@ -132,6 +132,14 @@ export function normalizeModel(model: Tree, projectName: string, variables: Reco
     }
     if (Object.keys(dependsOn).length > 0) service.depends_on = dependsOn;
   }
+  // ResolveEnvironment: a secret or config read from a variable gets its value as content.
+  for (const kind of ['secrets', 'configs'] as const) {
+    for (const resource of Object.values(isMapping(model[kind]) ? model[kind] : {})) {
+      if (!isMapping(resource) || typeof resource.environment !== 'string') continue;
+      const value = variables[resource.environment];
+      if (value !== undefined) resource.content = value;
+    }
+  }
   for (const kind of ['networks', 'volumes', 'configs', 'secrets'] as const) {
     if (!isMapping(model[kind])) continue;
     const resources = model[kind];

@@ -2,7 +2,8 @@
 // transcribed as data: each case's Compose file, its environment, and the fields its assertions
 // check, written in our model's shape (durations in ns, pointers as plain values). compose-go
 // loads these with normalisation and consistency checks off; ours are always on, which the
-// asserted fields do not depend on. `absent` lists fields compose-go asserts are nil.
+// asserted fields do not depend on; where a case uses a secret it never defines, the definition is
+// added (ours would refuse it). `absent` lists fields compose-go asserts are nil.
 
 export interface LoaderCase {
   test: string;
@@ -290,5 +291,231 @@ export const loaderCases: LoaderCase[] = [
     yaml: 'name: test\nservices:\n  with-init:\n    image: alpine\n    init: true\n  without-init:\n    image: alpine\n    init: false\n  default:\n    image: alpine\n',
     expected: { services: { 'with-init': { init: true }, 'without-init': { init: false } } },
     absent: [['default', 'init']],
+  },
+  {
+    test: 'networks_test.go TestServiceNetworks',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    networks:\n      some-network:\n        aliases:\n          - alias1\n          - alias3\n      other-network:\n        ipv4_address: 172.16.238.10\n        ipv6_address: "2001:3984:3989::10"\n        mac_address: "02:42:72:98:65:08"\n      other-other-network:\nnetworks:\n  some-network:\n  other-network:\n  other-other-network:\n',
+    expected: {
+      services: {
+        foo: {
+          networks: {
+            'some-network': { aliases: ['alias1', 'alias3'] },
+            'other-network': {
+              ipv4_address: '172.16.238.10',
+              ipv6_address: '2001:3984:3989::10',
+              mac_address: '02:42:72:98:65:08',
+            },
+            'other-other-network': null,
+          },
+        },
+      },
+    },
+  },
+  {
+    test: 'networks_test.go TestTopLevelNetworks',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\nnetworks:\n  some-network:\n  other-network:\n    driver: overlay\n    driver_opts:\n      foo: "bar"\n      baz: 1\n    ipam:\n      driver: overlay\n      config:\n        - subnet: 172.28.0.0/16\n          ip_range: 172.28.5.0/24\n          gateway: 172.28.5.254\n          aux_addresses:\n            host1: 172.28.1.5\n            host2: 172.28.1.6\n            host3: 172.28.1.7\n        - subnet: "2001:3984:3989::/64"\n          gateway: "2001:3984:3989::1"\n    labels:\n      foo: bar\n  external-network:\n    external: true\n  other-external-network:\n    external:\n      name: my-cool-network\n    x-bar: baz\n    x-foo: bar\n',
+    expected: {
+      networks: {
+        'other-network': {
+          driver: 'overlay',
+          driver_opts: { foo: 'bar', baz: '1' },
+          ipam: {
+            driver: 'overlay',
+            config: [
+              {
+                subnet: '172.28.0.0/16',
+                ip_range: '172.28.5.0/24',
+                gateway: '172.28.5.254',
+                aux_addresses: { host1: '172.28.1.5' },
+              },
+              { subnet: '2001:3984:3989::/64' },
+            ],
+          },
+          labels: { foo: 'bar' },
+        },
+        'external-network': { external: true },
+        'other-external-network': {
+          external: true,
+          name: 'my-cool-network',
+          extensions: { 'x-bar': 'baz', 'x-foo': 'bar' },
+        },
+      },
+    },
+  },
+  {
+    test: 'secrets_test.go TestServiceSecrets',
+    yaml: "name: test\nservices:\n  foo:\n    image: alpine\n    secrets:\n      - source: secret1\n        target: /run/secrets/secret1\n      - source: secret2\n        target: my_secret\n        uid: '103'\n        gid: '103'\n        mode: 0440\nsecrets:\n  secret1:\n    file: ./secret_data\n  secret2:\n    external: true\n",
+    expected: {
+      services: {
+        foo: {
+          secrets: [
+            { source: 'secret1', target: '/run/secrets/secret1' },
+            { source: 'secret2', target: 'my_secret', uid: '103', gid: '103', mode: 0o440 },
+          ],
+        },
+      },
+    },
+  },
+  {
+    test: 'secrets_test.go TestTopLevelSecrets',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\nsecrets:\n  secret1:\n    file: ./secret_data\n    labels:\n      foo: bar\n  secret2:\n    external:\n      name: my_secret\n  secret3:\n    external: true\n  secret4:\n    name: bar\n    environment: BAR\n    x-bar: baz\n    x-foo: bar\n  secret5:\n    file: /abs/secret_data\n',
+    variables: { BAR: 'this is a secret' },
+    expected: {
+      secrets: {
+        secret1: { labels: { foo: 'bar' } },
+        secret2: { name: 'my_secret', external: true },
+        secret3: { external: true },
+        secret4: { name: 'bar', environment: 'BAR', content: 'this is a secret' },
+        secret5: { file: '/abs/secret_data' },
+      },
+    },
+  },
+  {
+    test: 'secrets_test.go TestSecretEnvironmentResolution',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\nconfigs:\n  config:\n    environment: GA\nsecrets:\n  secret:\n    environment: MEU\n',
+    variables: { GA: 'BU', MEU: 'Shadoks' },
+    expected: {
+      configs: { config: { environment: 'GA', content: 'BU' } },
+      secrets: { secret: { environment: 'MEU', content: 'Shadoks' } },
+    },
+  },
+  {
+    test: 'secrets_test.go TestSecretFileModeNumber',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    secrets:\n      - source: server-certificate\n        target: server.cert\n        mode: 0o440\nsecrets:\n  server-certificate:\n    file: ./cert\n',
+    expected: { services: { foo: { secrets: [{ mode: 0o440 }] } } },
+  },
+  {
+    test: 'secrets_test.go TestSecretFileModeString',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    secrets:\n      - source: server-certificate\n        target: server.cert\n        mode: "0440"\nsecrets:\n  server-certificate:\n    file: ./cert\n',
+    expected: { services: { foo: { secrets: [{ mode: 0o440 }] } } },
+  },
+  {
+    test: 'configs_test.go TestServiceConfigs',
+    yaml: "name: test\nservices:\n  foo:\n    image: alpine\n    configs:\n      - config1\n      - source: config2\n        target: /my_config\n        uid: '103'\n        gid: '103'\n        mode: 0440\nconfigs:\n  config1:\n    file: ./config_data\n  config2:\n    external: true\n",
+    expected: {
+      services: {
+        foo: {
+          configs: [
+            { source: 'config1' },
+            { source: 'config2', target: '/my_config', uid: '103', gid: '103', mode: 0o440 },
+          ],
+        },
+      },
+    },
+  },
+  {
+    test: 'configs_test.go TestTopLevelConfigs',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\nconfigs:\n  config1:\n    file: ./config_data\n    labels:\n      foo: bar\n  config2:\n    external:\n      name: my_config\n  config3:\n    external: true\n  config4:\n    name: foo\n    file: ./config_data\n    x-bar: baz\n    x-foo: bar\n',
+    expected: {
+      configs: {
+        config1: { labels: { foo: 'bar' } },
+        config2: { name: 'my_config', external: true },
+        config3: { external: true },
+        config4: { name: 'foo' },
+      },
+    },
+  },
+  {
+    test: 'deploy_test.go TestDeployModeReplicas',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    deploy:\n      mode: replicated\n      replicas: 6\n      labels: [FOO=BAR]\n      endpoint_mode: dnsrr\n',
+    expected: {
+      services: {
+        foo: { deploy: { mode: 'replicated', replicas: 6, labels: { FOO: 'BAR' }, endpoint_mode: 'dnsrr' } },
+      },
+    },
+  },
+  {
+    test: 'deploy_test.go TestDeployUpdateRollbackConfig',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    deploy:\n      update_config:\n        parallelism: 3\n        delay: 10s\n        failure_action: continue\n        monitor: 60s\n        max_failure_ratio: 0.3\n        order: start-first\n      rollback_config:\n        parallelism: 3\n        delay: 10s\n        failure_action: continue\n        monitor: 60s\n        max_failure_ratio: 0.3\n        order: start-first\n',
+    expected: {
+      services: {
+        foo: {
+          deploy: {
+            update_config: {
+              parallelism: 3,
+              delay: 10 * S,
+              failure_action: 'continue',
+              monitor: 60 * S,
+              max_failure_ratio: 0.3,
+              order: 'start-first',
+            },
+            rollback_config: { parallelism: 3, order: 'start-first' },
+          },
+        },
+      },
+    },
+  },
+  {
+    test: 'deploy_test.go TestDeployResources',
+    yaml: "name: test\nservices:\n  foo:\n    image: alpine\n    deploy:\n      resources:\n        limits:\n          cpus: '0.001'\n          memory: 50M\n        reservations:\n          cpus: '0.0001'\n          memory: 20M\n          generic_resources:\n            - discrete_resource_spec:\n                kind: 'gpu'\n                value: 2\n            - discrete_resource_spec:\n                kind: 'ssd'\n                value: 1\n",
+    expected: {
+      services: {
+        foo: {
+          deploy: {
+            resources: {
+              limits: { cpus: 0.001, memory: 50 * 1024 * 1024 },
+              reservations: {
+                cpus: 0.0001,
+                memory: 20 * 1024 * 1024,
+                generic_resources: [
+                  { discrete_resource_spec: { kind: 'gpu', value: 2 } },
+                  { discrete_resource_spec: { kind: 'ssd', value: 1 } },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  {
+    test: 'deploy_test.go TestDeployRestartPolicy',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    deploy:\n      restart_policy:\n        condition: on-failure\n        delay: 5s\n        max_attempts: 3\n        window: 120s\n',
+    expected: {
+      services: {
+        foo: {
+          deploy: {
+            restart_policy: { condition: 'on-failure', delay: 5 * S, max_attempts: 3, window: 120 * S },
+          },
+        },
+      },
+    },
+  },
+  {
+    test: 'deploy_test.go TestDeployPlacement',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    deploy:\n      placement:\n        constraints: [node=foo]\n        max_replicas_per_node: 5\n        preferences:\n          - spread: node.labels.az\n',
+    expected: {
+      services: {
+        foo: {
+          deploy: {
+            placement: {
+              constraints: ['node=foo'],
+              max_replicas_per_node: 5,
+              preferences: [{ spread: 'node.labels.az' }],
+            },
+          },
+        },
+      },
+    },
+  },
+  {
+    test: 'build_test.go TestBuildConfig',
+    yaml: 'name: test\nservices:\n  foo:\n    build:\n      context: ./dir\n      dockerfile: Dockerfile\n      args:\n        foo: bar\n      target: foo\n      network: foo\n      cache_from:\n        - foo\n        - bar\n      labels: [FOO=BAR]\n      additional_contexts:\n        foo: ./bar\n      tags:\n        - foo:v1.0.0\n        - docker.io/username/foo:my-other-tag\n      platforms:\n        - linux/amd64\n        - linux/arm64\n',
+    expected: {
+      services: {
+        foo: {
+          build: {
+            dockerfile: 'Dockerfile',
+            args: { foo: 'bar' },
+            target: 'foo',
+            network: 'foo',
+            cache_from: ['foo', 'bar'],
+            labels: { FOO: 'BAR' },
+            tags: ['foo:v1.0.0', 'docker.io/username/foo:my-other-tag'],
+            platforms: ['linux/amd64', 'linux/arm64'],
+          },
+        },
+      },
+    },
   },
 ];
