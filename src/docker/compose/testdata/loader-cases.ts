@@ -518,4 +518,155 @@ export const loaderCases: LoaderCase[] = [
       },
     },
   },
+  {
+    test: 'cap_add_drop_test.go TestCapAddDrop',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    cap_add:\n      - ALL\n    cap_drop:\n      - NET_ADMIN\n      - SYS_ADMIN\n',
+    expected: { services: { foo: { cap_add: ['ALL'], cap_drop: ['NET_ADMIN', 'SYS_ADMIN'] } } },
+  },
+  {
+    test: 'devices_test.go TestDeviceMapping',
+    yaml: 'name: test\nservices:\n  test:\n    image: alpine\n    devices:\n      - /dev/source:/dev/target:permissions\n      - /dev/single\n',
+    expected: {
+      services: {
+        test: {
+          devices: [
+            { source: '/dev/source', target: '/dev/target', permissions: 'permissions' },
+            { source: '/dev/single', target: '/dev/single', permissions: 'rwm' },
+          ],
+        },
+      },
+    },
+  },
+  {
+    test: 'devices_test.go TestDeviceMappingLongSyntax',
+    yaml: 'name: test\nservices:\n  test:\n    image: alpine\n    devices:\n      - source: /dev/source\n        target: /dev/target\n        permissions: permissions\n',
+    expected: {
+      services: {
+        test: { devices: [{ source: '/dev/source', target: '/dev/target', permissions: 'permissions' }] },
+      },
+    },
+  },
+  {
+    test: 'devices_test.go TestDeviceReservation',
+    yaml: 'name: test\nservices:\n  test:\n    image: alpine\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - driver: nvidia\n              capabilities: ["gpu"]\n              count: all\n              options:\n                q_bits: 42\n',
+    expected: {
+      services: {
+        test: {
+          deploy: {
+            resources: {
+              reservations: {
+                devices: [{ driver: 'nvidia', capabilities: ['gpu'], count: -1, options: { q_bits: '42' } }],
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  {
+    test: 'dns_test.go TestDNS',
+    yaml: 'name: test\nservices:\n  list:\n    image: alpine\n    dns:\n      - 8.8.8.8\n      - 9.9.9.9\n  string:\n    image: alpine\n    dns: 8.8.8.8\n',
+    expected: { services: { list: { dns: ['8.8.8.8', '9.9.9.9'] }, string: { dns: ['8.8.8.8'] } } },
+  },
+  {
+    test: 'dns_test.go TestDNSSearch',
+    yaml: 'name: test\nservices:\n  list:\n    image: alpine\n    dns_search:\n      - dc1.example.com\n      - dc2.example.com\n  string:\n    image: alpine\n    dns_search: example.com\n',
+    expected: {
+      services: {
+        list: { dns_search: ['dc1.example.com', 'dc2.example.com'] },
+        string: { dns_search: ['example.com'] },
+      },
+    },
+  },
+  {
+    test: 'dns_test.go TestDNSOmitEmpty',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    dns: ${UNSET_VAR}\n',
+    expected: { services: { foo: { dns: [] } } },
+  },
+  {
+    test: 'expose_test.go TestExpose',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    expose:\n      - "3000"\n      - 8000\n',
+    expected: { services: { foo: { expose: ['3000', '8000'] } } },
+  },
+  {
+    test: 'links_test.go TestLinks',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    links:\n      - db\n      - db:database\n      - redis\n  db:\n    image: postgres\n  redis:\n    image: redis\n',
+    expected: { services: { foo: { links: ['db', 'db:database', 'redis'] } } },
+  },
+  {
+    test: 'network_mode_test.go TestNetworkMode',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    network_mode: "container:0cfeab0f748b"\n',
+    expected: { services: { foo: { network_mode: 'container:0cfeab0f748b' } } },
+  },
+  {
+    test: 'privileged_test.go TestPrivilegedReadOnly',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    privileged: true\n    read_only: true\n',
+    expected: { services: { foo: { privileged: true, read_only: true } } },
+  },
+  {
+    test: 'pull_policy_test.go TestPullPolicy',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    pull_policy: always\n',
+    expected: { services: { foo: { pull_policy: 'always' } } },
+  },
+  {
+    test: 'security_opt_test.go TestSecurityOpt',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    security_opt:\n      - label=level:s0:c100,c200\n      - label=type:svirt_apache_t\n',
+    expected: {
+      services: { foo: { security_opt: ['label=level:s0:c100,c200', 'label=type:svirt_apache_t'] } },
+    },
+  },
+  {
+    test: 'sysctls_test.go TestSysctls',
+    yaml: 'name: test\nservices:\n  list:\n    image: busybox\n    sysctls:\n      - net.core.somaxconn=1024\n      - net.ipv4.tcp_syncookies=0\n      - testing.one.one=\n      - testing.one.two\n  map:\n    image: busybox\n    sysctls:\n      net.core.somaxconn: 1024\n      net.ipv4.tcp_syncookies: 0\n      testing.one.one: ""\n      testing.one.two:\n',
+    expected: {
+      services: {
+        list: {
+          sysctls: {
+            'net.core.somaxconn': '1024',
+            'net.ipv4.tcp_syncookies': '0',
+            'testing.one.one': '',
+            'testing.one.two': '',
+          },
+        },
+        map: {
+          sysctls: {
+            'net.core.somaxconn': '1024',
+            'net.ipv4.tcp_syncookies': '0',
+            'testing.one.one': '',
+            'testing.one.two': '',
+          },
+        },
+      },
+    },
+  },
+  {
+    test: 'user_test.go TestUser',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    user: someone\n',
+    expected: { services: { foo: { user: 'someone' } } },
+  },
+  {
+    test: 'volumes_from_test.go TestVolumesFrom',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    volumes_from:\n      - bar\n      - bar:ro\n  bar:\n    image: alpine\n',
+    expected: { services: { foo: { volumes_from: ['bar', 'bar:ro'] } } },
+  },
+  {
+    test: 'working_dir_test.go TestWorkingDir',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    working_dir: /code\n',
+    expected: { services: { foo: { working_dir: '/code' } } },
+  },
+  {
+    test: 'container_name_test.go TestContainerName',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    container_name: my-web-container\n',
+    expected: { services: { foo: { container_name: 'my-web-container' } } },
+  },
+  {
+    test: 'hostname_test.go TestHostname',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    hostname: foo\n',
+    expected: { services: { foo: { hostname: 'foo' } } },
+  },
+  {
+    test: 'ipc_uts_pid_test.go TestIpcUtsPid',
+    yaml: 'name: test\nservices:\n  foo:\n    image: alpine\n    ipc: host\n    uts: host\n    pid: host\n',
+    expected: { services: { foo: { ipc: 'host', uts: 'host', pid: 'host' } } },
+  },
 ];
