@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HELPER_IMAGE } from '../docker/volume-helper.ts';
+import { parseBasePath, parseTrustedProxies } from '../http/request-origin.ts';
 import type { LogLevel } from './logger.ts';
 import { LOG_LEVELS } from './logger.ts';
 
@@ -24,6 +25,10 @@ export interface Config {
   helperImage: string;
   /** PEM files: with both, Windflow answers HTTPS itself. */
   tls?: { certFile: string; keyFile: string };
+  /** The path prefix a reverse proxy publishes Windflow under: '' or e.g. '/windflow'. */
+  basePath: string;
+  /** CIDR ranges of the proxies whose X-Forwarded-* headers are believed. */
+  trustedProxies: string[];
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +85,18 @@ export const SETTINGS = [
     env: 'WINDFLOW_TLS_KEY',
     help: 'PEM private key file of --tls-cert',
   },
+  {
+    key: 'basePath',
+    flag: 'base-path',
+    env: 'WINDFLOW_BASE_PATH',
+    help: 'the path a reverse proxy serves Windflow under, e.g. /windflow (the proxy strips it; default /)',
+  },
+  {
+    key: 'trustedProxies',
+    flag: 'trusted-proxies',
+    env: 'WINDFLOW_TRUSTED_PROXIES',
+    help: 'comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-* headers count (default none)',
+  },
 ] as const satisfies readonly { key: keyof Config; flag: string; env: string; help: string }[];
 
 export interface ParsedCommandLine {
@@ -103,8 +120,20 @@ export function parseCommandLine(
     const fromFlag = flags[setting.flag];
     return typeof fromFlag === 'string' ? fromFlag : env[setting.env];
   };
-  const [host, port, dataDir, databaseUrl, logLevel, dockerSocket, auth, helperImage, tlsCert, tlsKey] =
-    SETTINGS.map(pick);
+  const [
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    logLevel,
+    dockerSocket,
+    auth,
+    helperImage,
+    tlsCert,
+    tlsKey,
+    basePath,
+    trustedProxies,
+  ] = SETTINGS.map(pick);
   return {
     command: parsed.positionals[0],
     help: flags.help === true,
@@ -118,6 +147,8 @@ export function parseCommandLine(
       auth: parseAuth(auth),
       helperImage: helperImage || DEFAULT_HELPER_IMAGE,
       ...parseTls(tlsCert, tlsKey),
+      basePath: asConfigError(() => parseBasePath(basePath ?? '')),
+      trustedProxies: asConfigError(() => parseTrustedProxies(trustedProxies ?? '')),
     },
   };
 }
@@ -163,6 +194,15 @@ function parseTls(certFile: string | undefined, keyFile: string | undefined): Pi
     throw new ConfigError('HTTPS needs both --tls-cert and --tls-key (WINDFLOW_TLS_CERT, WINDFLOW_TLS_KEY)');
   }
   return { tls: { certFile, keyFile } };
+}
+
+/** The request-origin parsers throw plain errors; here they are the operator's to fix. */
+function asConfigError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function defaultDataDir(): string {

@@ -71,6 +71,7 @@ export async function startServer(
     logger,
     access: accessFor(config.auth, services),
     uiAssets,
+    proxy: { basePath: config.basePath, trustedProxies: config.trustedProxies },
   });
   // Bun refuses bodies over this itself; each route's own, smaller limit is in body-limits.ts.
   app.listen({
@@ -80,7 +81,14 @@ export async function startServer(
     ...(tls ? { tls } : {}),
   });
   const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}`;
-  logger.info('listening', { url, version: VERSION, database: store.db.dialect, dataDir: config.dataDir });
+  logger.info('listening', {
+    url,
+    version: VERSION,
+    database: store.db.dialect,
+    dataDir: config.dataDir,
+    ...(config.basePath ? { basePath: config.basePath } : {}),
+    ...(config.trustedProxies.length ? { trustedProxies: config.trustedProxies } : {}),
+  });
 
   return {
     url,

@@ -7,6 +7,7 @@ import { CSRF_HEADER } from '../auth/authenticator.ts';
 import type { Permission } from '../auth/permissions.ts';
 import { can, canManageAccount, type Principal } from '../auth/principal.ts';
 import { HttpError } from './errors.ts';
+import { requestOrigin } from './request-origin.ts';
 
 /**
  * 'account': the caller's own tokens, sessions, password and second factor. A session may; an
@@ -120,12 +121,12 @@ export type AccessControl = ReturnType<typeof accessControl>;
 const isWebSocketUpgrade = (request: Request) =>
   request.headers.get('upgrade')?.toLowerCase() === 'websocket';
 
-/** A browser's Origin header naming another site than the one asked. */
+/** A browser's Origin header naming another site than the one asked (through a proxy: its host). */
 function isCrossOrigin(request: Request): boolean {
   const origin = request.headers.get('origin');
   if (!origin) return false;
   try {
-    return new URL(origin).host !== (request.headers.get('host') ?? new URL(request.url).host);
+    return new URL(origin).host !== requestOrigin(request).host;
   } catch {
     return true;
   }

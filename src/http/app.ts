@@ -8,6 +8,7 @@ import { type Access, type AccessControl, assertEveryRouteDeclaresAccess, declar
 import { auditTrail } from './audit-trail.ts';
 import { assertBodyLimitsNameRoutes, bodyLimits } from './body-limits.ts';
 import { errorHandling } from './error-handling.ts';
+import { requestOrigins } from './request-origin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { authProviderRoutes } from './routes/auth-providers.ts';
@@ -36,12 +37,15 @@ export interface AppDeps extends Services {
   logger: Logger;
   access: AccessControl;
   uiAssets: UiAssets;
+  /** How a reverse proxy publishes Windflow: its path prefix and the proxies' addresses. */
+  proxy: { basePath: string; trustedProxies: readonly string[] };
 }
 
 export function createApp(deps: AppDeps) {
   const accessByRoute = new Map<string, Access | undefined>();
   const limits = bodyLimits(deps.access);
   const app = new Elysia()
+    .use(requestOrigins(deps.proxy))
     .use(auditTrail(deps.audit, (method, route) => accessByRoute.get(`${method} ${route}`)))
     .use(errorHandling(deps.logger))
     .use(securityHeaders())

@@ -32,6 +32,8 @@ export async function startTestApp(): Promise<TestApp> {
     logLevel: 'error' as const,
     dockerSocket: testbed().dockerSocket,
     auth: true,
+    basePath: '',
+    trustedProxies: [],
     helperImage: testbed().images.busybox,
   };
   const store = await openStore(config, logger);
@@ -43,6 +45,7 @@ export async function startTestApp(): Promise<TestApp> {
     logger,
     access: accessFor(true, services),
     uiAssets: new Map(),
+    proxy: { basePath: '', trustedProxies: [] },
   });
   return {
     app,

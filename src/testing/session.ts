@@ -112,5 +112,5 @@ export async function logInPage(
   await page.getByLabel('User name').fill(credentials.username);
   await page.getByLabel('Password').fill(credentials.password);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await page.waitForURL((url) => !url.pathname.endsWith('/login'));
 }

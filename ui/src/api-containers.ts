@@ -31,7 +31,7 @@ export type Usage = UsageReading & Partial<Rates>;
 export const CONTAINER_ACTIONS = ['start', 'stop', 'restart', 'pause', 'unpause', 'kill', 'remove'] as const;
 export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
 
-const base = (environmentId: number) => `/api/environments/${environmentId}/containers`;
+const base = (environmentId: number) => `api/environments/${environmentId}/containers`;
 const one = (environmentId: number, id: string) => `${base(environmentId)}/${encodeURIComponent(id)}`;
 
 export const containersApi = {
@@ -81,7 +81,9 @@ export const containersApi = {
     });
     if (options.shell) query.set('shell', options.shell);
     if (options.user) query.set('user', options.user);
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}${one(environmentId, id)}/terminal?${query}`;
+    // Relative to the page's <base>, like every API path, so it also works under a proxy's prefix.
+    const url = new URL(`${one(environmentId, id)}/terminal?${query}`, document.baseURI);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url.href;
   },
 };

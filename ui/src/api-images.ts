@@ -8,7 +8,7 @@ export type Image = ImageView;
 /** What a pull or push job reports. */
 export type JobReport = ({ kind: 'layer' } & LayerProgress) | { kind: 'status'; status: string };
 
-const base = (environmentId: number) => `/api/environments/${environmentId}/images`;
+const base = (environmentId: number) => `api/environments/${environmentId}/images`;
 const ref = (reference: string) => `ref=${encodeURIComponent(reference)}`;
 
 export const imagesApi = {
@@ -31,7 +31,7 @@ export const imagesApi = {
   exportUrl: (environmentId: number, reference: string) => `${base(environmentId)}/export?${ref(reference)}`,
   importArchive: (environmentId: number, archive: File) =>
     call<{ loaded: string[] }>('POST', `${base(environmentId)}/import`, archive),
-  jobs: (environmentId: number) => call<Job[]>('GET', `/api/environments/${environmentId}/jobs`),
+  jobs: (environmentId: number) => call<Job[]>('GET', `api/environments/${environmentId}/jobs`),
   jobEventsUrl: (environmentId: number, jobId: string) =>
-    `/api/environments/${environmentId}/jobs/${jobId}/events`,
+    `api/environments/${environmentId}/jobs/${jobId}/events`,
 };

@@ -10,7 +10,7 @@ import { call } from './api';
 
 export type { AttachedContainer, ConnectInput, Network, NetworkInput, SubnetView as Subnet };
 
-const base = (environmentId: number) => `/api/environments/${environmentId}/networks`;
+const base = (environmentId: number) => `api/environments/${environmentId}/networks`;
 const networkPath = (environmentId: number, network: string) =>
   `${base(environmentId)}/${encodeURIComponent(network)}`;
 

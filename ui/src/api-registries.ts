@@ -5,12 +5,12 @@ import { call } from './api';
 
 export type { Registry, RegistryInput, TagDigest };
 
-const one = (id: number) => `/api/registries/${id}`;
+const one = (id: number) => `api/registries/${id}`;
 const repo = (repository: string) => `repository=${encodeURIComponent(repository)}`;
 
 export const registriesApi = {
-  list: () => call<Registry[]>('GET', '/api/registries'),
-  create: (input: RegistryInput) => call<Registry>('POST', '/api/registries', input),
+  list: () => call<Registry[]>('GET', 'api/registries'),
+  create: (input: RegistryInput) => call<Registry>('POST', 'api/registries', input),
   update: (id: number, input: Partial<RegistryInput>) => call<Registry>('PATCH', one(id), input),
   remove: (id: number) => call<void>('DELETE', one(id)),
   test: (id: number) => call<{ ok: boolean }>('POST', `${one(id)}/test`),

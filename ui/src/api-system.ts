@@ -27,7 +27,7 @@ export interface EventFilters {
   container: string;
 }
 
-const base = (environmentId: number) => `/api/environments/${environmentId}/system`;
+const base = (environmentId: number) => `api/environments/${environmentId}/system`;
 
 export const systemApi = {
   diskUsage: (environmentId: number) => call<DiskUsage>('GET', `${base(environmentId)}/df`),

@@ -10,7 +10,7 @@ import { call } from './api';
 
 export type { ContainerRef, EntryType, Volume, VolumeEntry, VolumeInput };
 
-const base = (environmentId: number) => `/api/environments/${environmentId}/volumes`;
+const base = (environmentId: number) => `api/environments/${environmentId}/volumes`;
 const volumePath = (environmentId: number, volume: string) =>
   `${base(environmentId)}/${encodeURIComponent(volume)}`;
 const query = (path: string) => `path=${encodeURIComponent(path)}`;

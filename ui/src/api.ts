@@ -29,7 +29,10 @@ export function whenUnauthenticated(handler: (code: string) => void): void {
   onUnauthenticated = handler;
 }
 
-/** `body` goes as JSON, except files: a FormData (multipart) or a Blob (its own bytes). */
+/**
+ * `path` is relative (`api/…`): it resolves against the <base href> the server writes into
+ * index.html, which names the prefix a reverse proxy publishes Windflow under.
+ * `body` goes as JSON, except files: a FormData (multipart) or a Blob (its own bytes). */
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body instanceof Blob) headers['content-type'] = body.type || 'application/octet-stream';
@@ -60,14 +63,14 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 }
 
 export const api = {
-  environments: () => call<Environment[]>('GET', '/api/environments'),
-  createEnvironment: (input: EnvironmentInput) => call<Environment>('POST', '/api/environments', input),
+  environments: () => call<Environment[]>('GET', 'api/environments'),
+  createEnvironment: (input: EnvironmentInput) => call<Environment>('POST', 'api/environments', input),
   updateEnvironment: (id: number, input: Partial<EnvironmentInput>) =>
-    call<Environment>('PATCH', `/api/environments/${id}`, input),
-  removeEnvironment: (id: number) => call<void>('DELETE', `/api/environments/${id}`),
+    call<Environment>('PATCH', `api/environments/${id}`, input),
+  removeEnvironment: (id: number) => call<void>('DELETE', `api/environments/${id}`),
   testEnvironment: (id: number) =>
-    call<{ engineVersion: string; apiVersion: string }>('POST', `/api/environments/${id}/test`),
-  environmentInfo: (id: number) => call<EnvironmentInfo>('GET', `/api/environments/${id}/info`),
+    call<{ engineVersion: string; apiVersion: string }>('POST', `api/environments/${id}/test`),
+  environmentInfo: (id: number) => call<EnvironmentInfo>('GET', `api/environments/${id}/info`),
 };
 
 export function errorMessage(error: unknown): string {

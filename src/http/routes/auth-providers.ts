@@ -25,7 +25,7 @@ import type { SessionLifetimes } from '../../store/sessions.ts';
 import type { UserStore } from '../../store/users.ts';
 import type { AccessControl } from '../access.ts';
 import { recordLogin } from '../audit-trail.ts';
-import { clientContext, isHttps } from '../client-context.ts';
+import { clientContext, isHttps, publicPath, publicUrl } from '../client-context.ts';
 import { HttpError } from '../errors.ts';
 import { setSessionCookies } from './auth.ts';
 
@@ -136,9 +136,7 @@ export function oauthSettingsOf(provider: AuthProvider, clientSecret: string): O
 
 /** Where the provider sends the browser back; behind a TLS proxy the scheme comes from it. */
 function callbackUrl(request: Request, slug: string): string {
-  const url = new URL(request.url);
-  const scheme = isHttps(request) ? 'https:' : url.protocol;
-  return `${scheme}//${request.headers.get('host') ?? url.host}/api/auth/oauth/${slug}/callback`;
+  return publicUrl(request, `/api/auth/oauth/${slug}/callback`);
 }
 
 export function authProviderRoutes(deps: AuthProviderRouteDeps) {
@@ -239,7 +237,7 @@ export function authProviderRoutes(deps: AuthProviderRouteDeps) {
           httpOnly: true,
           sameSite: 'lax',
           secure: isHttps(request),
-          path: '/api/auth/oauth',
+          path: publicPath(request, '/api/auth/oauth'),
           maxAge: PENDING_LOGIN_LIFETIME_MS / 1000,
         });
         return redirect(authorizationUrl.href, 302);
@@ -274,7 +272,7 @@ export function authProviderRoutes(deps: AuthProviderRouteDeps) {
           );
           setSessionCookies(cookie as never, request, loggedIn, deps.sessionLifetimes);
           await recordLogin(audit, { request, server }, username, 'success', `oauth ${provider.slug}`);
-          return redirect('/', 302);
+          return redirect(publicPath(request, '/'), 302);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           await recordLogin(
@@ -284,7 +282,7 @@ export function authProviderRoutes(deps: AuthProviderRouteDeps) {
             'failure',
             `oauth ${params.slug}: ${message}`,
           );
-          return redirect(`/login?error=${encodeURIComponent(message)}`, 302);
+          return redirect(publicPath(request, `/login?error=${encodeURIComponent(message)}`), 302);
         }
       },
       {

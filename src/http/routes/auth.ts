@@ -18,7 +18,7 @@ import type { SessionLifetimes, SessionStore } from '../../store/sessions.ts';
 import type { UserStore } from '../../store/users.ts';
 import type { AccessControl } from '../access.ts';
 import { recordLogin } from '../audit-trail.ts';
-import { clientContext, isHttps } from '../client-context.ts';
+import { clientContext, isHttps, publicPath } from '../client-context.ts';
 import { HttpError } from '../errors.ts';
 import { ErrorSchema } from '../schemas.ts';
 
@@ -47,13 +47,20 @@ export function setSessionCookies(
   lifetimes: SessionLifetimes,
 ): void {
   const common = {
-    path: '/',
+    path: publicPath(request, '/'),
     sameSite: 'lax',
     secure: isHttps(request),
     maxAge: lifetimes.absoluteMs / 1000,
   };
   cookie[SESSION_COOKIE]?.set({ ...common, value: loggedIn.token, httpOnly: true });
   cookie[CSRF_COOKIE]?.set({ ...common, value: loggedIn.session.csrfToken, httpOnly: false });
+}
+
+/** Both cookies expire now, on the path they were set on (a removal elsewhere would not count). */
+function clearSessionCookies(cookie: CookieJar, request: Request): void {
+  for (const name of [SESSION_COOKIE, CSRF_COOKIE]) {
+    cookie[name]?.set({ value: '', path: publicPath(request, '/'), maxAge: 0, expires: new Date(0) });
+  }
 }
 const Credentials = t.Object({
   username: t.String({ minLength: 1, maxLength: 64 }),
@@ -176,10 +183,9 @@ export function authRoutes(deps: AuthRouteDeps) {
     )
     .post(
       '/logout',
-      async ({ principal, cookie, set }) => {
+      async ({ principal, cookie, request, set }) => {
         if (principal?.sessionId) await sessions.remove(principal.sessionId);
-        cookie[SESSION_COOKIE]?.remove();
-        cookie[CSRF_COOKIE]?.remove();
+        clearSessionCookies(cookie as CookieJar, request);
         set.status = 204;
       },
       { access: 'authenticated', detail: { summary: 'End this session', tags } },
@@ -254,11 +260,10 @@ export function authRoutes(deps: AuthRouteDeps) {
     )
     .post(
       '/logout-everywhere',
-      async ({ principal, cookie }) => {
+      async ({ principal, cookie, request }) => {
         const user = await requireUser(principal);
         const ended = await sessions.removeAllOf(user.id);
-        cookie[SESSION_COOKIE]?.remove();
-        cookie[CSRF_COOKIE]?.remove();
+        clearSessionCookies(cookie as CookieJar, request);
         return { ended };
       },
       {

@@ -57,6 +57,8 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
       logLevel: 'error',
       dockerSocket: bed.dockerSocket,
       auth: true,
+      basePath: '',
+      trustedProxies: [],
       helperImage: bed.images.busybox,
     },
     logger,
