@@ -6,6 +6,7 @@
 #   - PostgreSQL with role windflow/windflow (CREATEDB) and database windflow_test
 #   - slapd with a seeded tree (scripts/testbed/slapd.sh)
 #   - registries with basic and token auth on 127.0.0.1:5001/5002 (scripts/testbed/registries.sh)
+#   - nginx and Caddy on 127.0.0.1:8081-8084 from the shipped configs (scripts/testbed/proxies.sh)
 #   - the image windflow-test/busybox:latest, made from Debian's busybox-static with the
 #     Engine's image import, and the same image pushed to the registry; and
 #     windflow-test/pullable, which is only in the registry (for pulls that download layers)
@@ -73,11 +74,12 @@ if [ "${1:-}" = stop ]; then
   stop_started dockerd
   bash "$here/testbed/slapd.sh" stop
   bash "$here/testbed/registries.sh" stop
+  bash "$here/testbed/proxies.sh" stop
   exit 0
 fi
 
 install_packages() {
-  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils)
+  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -268,6 +270,7 @@ ensure_registry
 ensure_postgres
 ldap_json=$(bash "$here/testbed/slapd.sh" | tail -n 1)
 registries_json=$(bash "$here/testbed/registries.sh" | tail -n 1)
+proxies_json=$(bash "$here/testbed/proxies.sh" "$TLS_DIR/server-cert.pem" "$TLS_DIR/server-key.pem" | tail -n 1)
 ensure_images
 
 cat >"$STATE/env.json" <<JSON
@@ -285,6 +288,7 @@ cat >"$STATE/env.json" <<JSON
   "authRegistries": $registries_json,
   "postgresUrl": "$PG_URL",
   "ldap": $ldap_json,
+  "proxies": $proxies_json,
   "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest" }
 }
 JSON

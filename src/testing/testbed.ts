@@ -30,6 +30,15 @@ export interface Testbed {
     bindDn: string;
     bindPassword: string;
   };
+  /**
+   * nginx and Caddy run from the shipped configs (scripts/proxies/), with TLS by `localhostTls`.
+   * Root sites pass to a Windflow on 127.0.0.1:upstreams.root, /windflow/ sites to one started
+   * with WINDFLOW_BASE_PATH=/windflow on 127.0.0.1:upstreams.subpath.
+   */
+  proxies: {
+    upstreams: { root: number; subpath: number };
+    sites: { proxy: 'nginx' | 'caddy'; url: string; upstream: 'root' | 'subpath' }[];
+  };
   images: {
     /** Imported from busybox-static; has sh, sleep, echo, cat ... on PATH. */
     busybox: string;

@@ -1,0 +1,36 @@
+// Images made for one test run: a one-file layer that no other image shares, pushed to the test
+// registry and removed locally, so that pulling it downloads a layer whatever other tests do
+// with the test bed's shared images at the same time.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DockerClient } from '../docker/client.ts';
+
+/** Pushes `${registry}/${repository}:latest` with a layer of its own; returns the reference. */
+export async function pushUniqueImage(
+  docker: DockerClient,
+  registry: string,
+  repository: string,
+): Promise<string> {
+  const reference = `${registry}/${repository}:latest`;
+  const work = mkdtempSync(join(tmpdir(), 'windflow-unique-image-'));
+  try {
+    writeFileSync(join(work, 'made-for'), `${reference} ${Date.now()} ${Math.random()}\n`);
+    const tar = Bun.spawnSync(['tar', '-C', work, '-cf', '-', 'made-for']);
+    if (!tar.success) throw new Error(`tar failed: ${tar.stderr.toString()}`);
+    const imported = await docker.stream('POST', '/images/create', {
+      query: { fromSrc: '-', repo: `${registry}/${repository}`, tag: 'latest' },
+      headers: { 'content-type': 'application/x-tar' },
+      body: tar.stdout,
+    });
+    const answer = await new Response(imported).text();
+    if (answer.includes('"error"')) throw new Error(`import of ${reference} failed: ${answer}`);
+    for await (const _ of docker.pushImage(reference)) {
+      // the push's progress is not what is tested here
+    }
+    await docker.removeImage(reference);
+    return reference;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
