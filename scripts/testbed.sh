@@ -10,6 +10,8 @@
 #   - the image windflow-test/busybox:latest, made from Debian's busybox-static with the
 #     Engine's image import, and the same image pushed to the registry; and
 #     windflow-test/pullable, which is only in the registry (for pulls that download layers)
+#   - windflow-test/debian:12, a minimal Debian root made with debootstrap (slimmed like
+#     debian:12-slim), the base the container image test builds on
 # It writes what tests need to /var/lib/windflow-testbed/env.json (read by
 # src/testing/testbed.ts). Idempotent: a rerun reuses what runs and takes seconds.
 #
@@ -25,6 +27,7 @@ REGISTRY=127.0.0.1:5000
 PG_URL=postgres://windflow:windflow@127.0.0.1:5432/windflow_test
 IMAGE=windflow-test/busybox
 PULLABLE=windflow-test/pullable
+DEBIAN_BASE=windflow-test/debian:12
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 say() { echo "testbed: $*"; }
@@ -79,7 +82,7 @@ if [ "${1:-}" = stop ]; then
 fi
 
 install_packages() {
-  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy)
+  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -263,6 +266,30 @@ ensure_images() {
   say "images ready: $IMAGE:latest, $REGISTRY/$IMAGE:latest, $REGISTRY/$PULLABLE:latest"
 }
 
+# A Debian root file system from Debian's own packages (debootstrap, cached: it takes a minute
+# once), without documentation, manuals, locales and apt lists, as debian:12-slim is.
+ensure_debian_base() {
+  if engine "http://docker/images/$DEBIAN_BASE/json" >/dev/null; then
+    say "image $DEBIAN_BASE ready"
+    return 0
+  fi
+  local dir=$STATE/debian-base
+  if [ ! -f "$dir/rootfs.tar" ]; then
+    say "making a Debian 12 root file system with debootstrap (once; about a minute)"
+    rm -rf "$dir/rootfs"
+    mkdir -p "$dir"
+    debootstrap --variant=minbase bookworm "$dir/rootfs" http://deb.debian.org/debian >"$LOGS/debootstrap.log" 2>&1 ||
+      die "debootstrap failed" "$LOGS/debootstrap.log"
+    rm -rf "$dir"/rootfs/usr/share/{doc,man,info,locale}/* "$dir"/rootfs/var/cache/apt/* "$dir"/rootfs/var/lib/apt/lists/*
+    tar -C "$dir/rootfs" --numeric-owner -cf "$dir/rootfs.tar.partial" . && mv "$dir/rootfs.tar.partial" "$dir/rootfs.tar"
+    rm -rf "$dir/rootfs"
+  fi
+  say "importing $DEBIAN_BASE"
+  engine -X POST -H 'Content-Type: application/x-tar' --data-binary "@$dir/rootfs.tar" \
+    "http://docker/images/create?fromSrc=-&repo=${DEBIAN_BASE%:*}&tag=${DEBIAN_BASE#*:}&changes=CMD%20%5B%22bash%22%5D" \
+    >"$LOGS/image-import.log" || die "image import of $DEBIAN_BASE failed" "$LOGS/image-import.log"
+}
+
 install_packages
 ensure_docker
 ensure_tls_docker
@@ -272,6 +299,7 @@ ldap_json=$(bash "$here/testbed/slapd.sh" | tail -n 1)
 registries_json=$(bash "$here/testbed/registries.sh" | tail -n 1)
 proxies_json=$(bash "$here/testbed/proxies.sh" "$TLS_DIR/server-cert.pem" "$TLS_DIR/server-key.pem" | tail -n 1)
 ensure_images
+ensure_debian_base
 
 cat >"$STATE/env.json" <<JSON
 {
@@ -289,7 +317,7 @@ cat >"$STATE/env.json" <<JSON
   "postgresUrl": "$PG_URL",
   "ldap": $ldap_json,
   "proxies": $proxies_json,
-  "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest" }
+  "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest", "debian": "$DEBIAN_BASE" }
 }
 JSON
 say "ready: $STATE/env.json"

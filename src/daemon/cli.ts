@@ -3,6 +3,7 @@
 import type { UiAssets } from '../http/ui-assets.ts';
 import type { Config } from './config.ts';
 import { ConfigError, parseCommandLine, SETTINGS } from './config.ts';
+import { healthcheck } from './healthcheck.ts';
 import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
 import { rotateKey } from './rotate-key.ts';
@@ -18,6 +19,7 @@ Commands:
   serve       run the web server (default)
   migrate     apply pending database migrations and exit
   rotate-key  re-seal every secret with a new key (WINDFLOW_NEW_ENCRYPTION_KEY, or a new key file)
+  healthcheck ask the server running here with these settings for /api/health; exit 0 if healthy
   version     print the version and exit
 
 Options (each also read from its environment variable):
@@ -65,6 +67,8 @@ async function runCommand(
       await store.db.close();
       return 0;
     }
+    case 'healthcheck':
+      return healthcheck(config, (line) => process.stdout.write(`${line}\n`));
     case 'rotate-key':
       await rotateKey(config, logger, process.env);
       return 0;

@@ -46,6 +46,8 @@ export interface Testbed {
     registryBusybox: string;
     /** A different image that is only in the registry: pulling it downloads layers. */
     pullable: string;
+    /** A minimal Debian 12 made with debootstrap, slimmed like debian:12-slim (has glibc, bash). */
+    debian: string;
   };
 }
 
