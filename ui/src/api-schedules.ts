@@ -11,12 +11,12 @@ export interface ScheduleKindView {
   environment: 'required' | 'none';
 }
 
-const one = (id: number) => `/api/schedules/${id}`;
+const one = (id: number) => `api/schedules/${id}`;
 
 export const schedulesApi = {
-  list: () => call<Schedule[]>('GET', '/api/schedules'),
-  kinds: () => call<ScheduleKindView[]>('GET', '/api/schedules/kinds'),
-  create: (input: ScheduleInput) => call<Schedule>('POST', '/api/schedules', input),
+  list: () => call<Schedule[]>('GET', 'api/schedules'),
+  kinds: () => call<ScheduleKindView[]>('GET', 'api/schedules/kinds'),
+  create: (input: ScheduleInput) => call<Schedule>('POST', 'api/schedules', input),
   update: (id: number, input: Partial<Omit<ScheduleInput, 'kind'>>) =>
     call<Schedule>('PATCH', one(id), input),
   remove: (id: number) => call<void>('DELETE', one(id)),
