@@ -29,7 +29,7 @@ export interface DeployInput {
   variables?: StackVariableInput[];
 }
 
-const base = (environmentId: number) => `/api/environments/${environmentId}/stacks`;
+const base = (environmentId: number) => `api/environments/${environmentId}/stacks`;
 const one = (environmentId: number, name: string) => `${base(environmentId)}/${encodeURIComponent(name)}`;
 
 export const stacksApi = {
