@@ -312,6 +312,15 @@ describe('project name', () => {
     expect(error.code).toBe('compose_project_name_invalid');
   });
 
+  test('COMPOSE_PROJECT_NAME from the variables or .env names the project unless a name is given', async () => {
+    expect((await load(files, { variables: { COMPOSE_PROJECT_NAME: 'from-vars' } })).name).toBe('from-vars');
+    const dotenv = { ...files, [`${DIR}/.env`]: 'COMPOSE_PROJECT_NAME=from-dotenv\n' };
+    expect((await load(dotenv)).name).toBe('from-dotenv');
+    expect((await load(dotenv, { projectName: 'given' })).name).toBe('given');
+    const bad = await failure(load(files, { variables: { COMPOSE_PROJECT_NAME: 'Bad.Name' } }));
+    expect(bad.code).toBe('compose_project_name_invalid');
+  });
+
   test('COMPOSE_PROJECT_NAME is available to interpolation', async () => {
     const project = await load({
       [`${DIR}/compose.yaml`]: 'services:\n  a: {image: x, hostname: "${COMPOSE_PROJECT_NAME}-a"}\n',

@@ -373,15 +373,18 @@ function deletePath(root: Tree, path: string[]): void {
   if (isMapping(parent)) delete parent[last];
 }
 
-/** The name the project gets: explicit, else the files' `name:` (interpolated), else the folder's. */
+/** The name the project gets: explicit or COMPOSE_PROJECT_NAME, else the files' `name:` (interpolated), else the folder's. */
 function projectNameFrom(
   options: LoadOptions,
   files: Array<{ path: string; text: string }>,
   environment: Record<string, string>,
 ): string {
-  if (options.projectName !== undefined) {
-    if (!isValidProjectName(options.projectName)) throw invalidName(options.projectName);
-    return options.projectName;
+  // compose-go's withNamePrecedenceLoad: the explicit name, then COMPOSE_PROJECT_NAME from the
+  // variables or the .env file (both taken as given, so they must already be valid).
+  const imperative = options.projectName ?? (environment.COMPOSE_PROJECT_NAME || undefined);
+  if (imperative !== undefined) {
+    if (!isValidProjectName(imperative)) throw invalidName(imperative);
+    return imperative;
   }
   let fromFiles = '';
   for (const file of files) {
