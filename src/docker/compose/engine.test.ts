@@ -23,11 +23,14 @@ const projectName = (suffix: string) => {
 };
 
 afterAll(async () => {
-  for (const name of projects) await down(docker, name, { volumes: true }).catch(() => undefined);
-  for (const name of projects)
-    await docker.removeImage(`windflow-test/${name}-app:latest`, { force: true }).catch(() => undefined);
+  await Promise.all(projects.map((name) => down(docker, name, { volumes: true }).catch(() => undefined)));
+  await Promise.all(
+    projects.map((name) =>
+      docker.removeImage(`windflow-test/${name}-app:latest`, { force: true }).catch(() => undefined),
+    ),
+  );
   docker.close();
-});
+}, 120_000);
 
 function recorder() {
   const events: DeployProgress[] = [];
@@ -208,7 +211,12 @@ describe('scale, orphans and dependencies', () => {
     const image = bed.images.busybox;
     const project = (code: number) =>
       projectOf(name, {
-        init: { image, command: ['sh', '-c', `sleep 1; exit ${code}`], networks: { default: null } },
+        init: {
+          image,
+          command: ['sh', '-c', `sleep 1; exit ${code}`],
+          init: true,
+          networks: { default: null },
+        },
         main: {
           image,
           command: ['sleep', '3600'],
@@ -232,8 +240,18 @@ describe('scale, orphans and dependencies', () => {
     await up(
       docker,
       projectOf(name, {
-        one: { image, command: ['sh', '-c', 'echo from-one; sleep 3600'], networks: { default: null } },
-        two: { image, command: ['sh', '-c', 'echo from-two; sleep 3600'], networks: { default: null } },
+        one: {
+          image,
+          command: ['sh', '-c', 'echo from-one; sleep 3600'],
+          init: true,
+          networks: { default: null },
+        },
+        two: {
+          image,
+          command: ['sh', '-c', 'echo from-two; sleep 3600'],
+          init: true,
+          networks: { default: null },
+        },
       }),
       { report: () => undefined },
     );

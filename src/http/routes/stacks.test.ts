@@ -50,11 +50,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const name of projects) await down(env.docker, name, { volumes: true }).catch(() => undefined);
-  for (const image of images) await env.docker.removeImage(image, { force: true }).catch(() => undefined);
+  await Promise.all(projects.map((name) => down(env.docker, name, { volumes: true }).catch(() => undefined)));
+  await Promise.all(
+    images.map((image) => env.docker.removeImage(image, { force: true }).catch(() => undefined)),
+  );
   rmSync(stacksDir, { recursive: true, force: true });
   await env.close();
-});
+}, 120_000);
 
 let counter = 0;
 const run = `${process.pid}${Date.now().toString(36)}`;
