@@ -391,6 +391,7 @@ export interface DeployStep {
     | 'build'
     | 'create'
     | 'recreate'
+    | 'restart'
     | 'start'
     | 'stop'
     | 'remove'

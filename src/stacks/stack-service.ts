@@ -168,8 +168,7 @@ export class StackService {
     );
     const project = await this.load(environmentId, name, input, variables);
     await this.vet(environmentId, client, project, context.principal);
-    this.claim(environmentId, name);
-    try {
+    return this.claimed(environmentId, name, async () => {
       const origin: StackOrigin = onEngine?.containers.length ? 'adopted' : (context.origin ?? 'editor');
       record ??= await this.options.stacks.create(environmentId, name, origin);
       if (input.variables) await this.options.stacks.replaceVariables(record.id, input.variables);
@@ -191,10 +190,7 @@ export class StackService {
         },
         context.principal,
       );
-    } catch (error) {
-      this.release(environmentId, name);
-      throw error;
-    }
+    });
   }
 
   /** Deploys an earlier revision again, with the image digests it ran. */
@@ -216,8 +212,7 @@ export class StackService {
       await this.options.stacks.variableValues(record.id),
     );
     await this.vet(environmentId, client, project, principal);
-    this.claim(environmentId, name);
-    try {
+    return this.claimed(environmentId, name, async () => {
       const previous = await this.options.stacks.current(record.id);
       const revision = await this.options.stacks.addRevision(record.id, {
         compose: target.compose,
@@ -238,10 +233,7 @@ export class StackService {
         },
         principal,
       );
-    } catch (error) {
-      this.release(environmentId, name);
-      throw error;
-    }
+    });
   }
 
   /** Down, then forget the stack and its history. */
@@ -538,11 +530,21 @@ export class StackService {
     if ((await describeProject(client, name)).containers.length === 0) throw stackNotFound(name);
   }
 
-  private claim(environmentId: number, name: string): void {
+  /**
+   * Runs `start` (which starts the deploy's job) with the stack claimed: one deploy at a time.
+   * The job releases the claim when it ends; a failure before it starts releases it here.
+   */
+  private async claimed(environmentId: number, name: string, start: () => Promise<Job>): Promise<Job> {
     const key = `${environmentId}/${name}`;
     if (this.busy.has(key))
       throw new HttpError(409, 'STACK_BUSY', `A deploy of ${name} is running; wait for it to end`);
     this.busy.add(key);
+    try {
+      return await start();
+    } catch (error) {
+      this.release(environmentId, name);
+      throw error;
+    }
   }
 
   private release(environmentId: number, name: string): void {

@@ -35,7 +35,10 @@ export function projectOf(
  * service that waits for it to be healthy on a custom network, and an app built from
  * src/testing/compose-app.
  */
-export function threeServiceProject(name: string, overrides: { webMessage?: string } = {}): ComposeProject {
+export function threeServiceProject(
+  name: string,
+  overrides: { webMessage?: string; dbRole?: string } = {},
+): ComposeProject {
   const image = testbed().images.busybox;
   return projectOf(
     name,
@@ -43,7 +46,7 @@ export function threeServiceProject(name: string, overrides: { webMessage?: stri
       db: {
         image,
         command: ['sh', '-c', 'touch /data/ready; sleep 3600'],
-        environment: { ROLE: 'db', FROM_ENV_FILE: 'yes' },
+        environment: { ROLE: overrides.dbRole ?? 'db', FROM_ENV_FILE: 'yes' },
         volumes: [{ type: 'volume', source: 'data', target: '/data' }],
         networks: { back: null },
         healthcheck: {

@@ -6,6 +6,7 @@
 // created, extra ones removed.
 import type { DockerClient } from '../client.ts';
 import { DockerApiError } from '../errors.ts';
+import type { ContainerInspect } from '../types.ts';
 import type { ContainerPlan, ProjectPlan } from '../views.ts';
 import { containerCreation, imageOf } from './container-config.ts';
 import { startOrder, waitForCondition } from './dependencies.ts';
@@ -63,6 +64,8 @@ export async function up(
     for (const orphan of plan.orphans) await removeContainer(client, orphan, '', report);
   }
   const started = new Map<string, Promise<string[]>>();
+  /** Services whose containers were recreated: dependents with `restart: true` restart after them. */
+  const recreated = new Set<string>();
   const converge = async (name: string): Promise<string[]> => {
     const service = project.services[name] as ServiceConfig;
     for (const [dependency, { condition, required }] of Object.entries(service.depends_on ?? {})) {
@@ -90,8 +93,22 @@ export async function up(
         report({ kind: 'step', service: dependency, target: dependency, action: 'healthy', status: 'done' });
     }
     const servicePlan = plan.services.find((candidate) => candidate.service === name);
+    const restartAfter = Object.entries(service.depends_on ?? {})
+      .filter(([dependency, { restart }]) => restart && recreated.has(dependency))
+      .map(([dependency]) => dependency);
     const ids: string[] = [];
     for (const container of servicePlan?.containers ?? []) {
+      if (container.change === 'recreate') recreated.add(name);
+      if (container.change === 'keep' && restartAfter.length > 0) {
+        const target = container.name;
+        const message = `${restartAfter.join(', ')} changed`;
+        report({ kind: 'step', service: name, target, action: 'restart', status: 'started', message });
+        await client.request('POST', `/containers/${encodeURIComponent(container.id as string)}/restart`, {
+          query: { t: stopTimeoutOf(service) },
+          timeoutMs: 120_000,
+        });
+        report({ kind: 'step', service: name, target, action: 'restart', status: 'done', message });
+      }
       const id = await convergeContainer(client, project, service, container, {
         hashes,
         imageIds,
@@ -177,11 +194,12 @@ async function convergeContainer(
       step('recreate', 'started');
       const old = container.id as string;
       const aside = `${old.slice(0, 12)}_${container.name}`;
+      const inherited = anonymousVolumes(await client.inspectContainer(old));
       await client.stopContainer(old, { timeoutSeconds: stopTimeoutOf(service) });
       await renameContainer(client, old, aside);
       let id: string;
       try {
-        id = await createContainer(client, project, service, container, context);
+        id = await createContainer(client, project, service, container, context, inherited);
       } catch (error) {
         // The old one goes back as it was, so the service keeps running.
         await renameContainer(client, old, container.name).catch(() => undefined);
@@ -204,6 +222,7 @@ async function createContainer(
   service: ServiceConfig,
   container: ContainerPlan,
   context: ConvergeContext,
+  inherited: InheritedVolume[] = [],
 ): Promise<string> {
   const creation = creationFor(
     project,
@@ -214,15 +233,63 @@ async function createContainer(
     context.options,
     context.state,
   );
+  inheritVolumes(creation.body, inherited);
   const { Id } = await client.createContainer(creation.body, container.name, {
     signal: context.options.signal,
   });
-  for (const { network, endpoint } of creation.laterNetworks) {
-    await client.request('POST', `/networks/${encodeURIComponent(network)}/connect`, {
-      body: { Container: Id, EndpointConfig: endpoint },
-    });
+  try {
+    for (const { network, endpoint } of creation.laterNetworks) {
+      await client.request('POST', `/networks/${encodeURIComponent(network)}/connect`, {
+        body: { Container: Id, EndpointConfig: endpoint },
+      });
+    }
+  } catch (error) {
+    await client.removeContainer(Id, { force: true }).catch(() => undefined);
+    throw error;
   }
   return Id;
+}
+
+interface InheritedVolume {
+  name: string;
+  target: string;
+}
+
+/** The anonymous volumes a container has (the image's VOLUMEs, `- /path` entries). */
+function anonymousVolumes(inspect: ContainerInspect): InheritedVolume[] {
+  const mounts = (inspect.Mounts as { Type?: string; Name?: string; Destination?: string }[] | null) ?? [];
+  return mounts
+    .filter(
+      (mount) => mount.Type === 'volume' && /^[0-9a-f]{64}$/.test(mount.Name ?? '') && mount.Destination,
+    )
+    .map((mount) => ({ name: mount.Name as string, target: mount.Destination as string }));
+}
+
+/**
+ * A recreated container keeps the old one's anonymous volumes (an image's VOLUME, a `- /path`
+ * entry) where the file mounts nothing named there, as Compose does, so their data survives.
+ */
+function inheritVolumes(body: Record<string, unknown>, inherited: InheritedVolume[]): void {
+  if (inherited.length === 0) return;
+  if (!body.HostConfig) body.HostConfig = {};
+  const host = body.HostConfig as {
+    Binds?: string[];
+    Mounts?: { Type: string; Source?: string; Target: string }[];
+    Tmpfs?: Record<string, string>;
+  };
+  const anonymous = (mount: { Type: string; Source?: string }) => mount.Type === 'volume' && !mount.Source;
+  const taken = new Set([
+    ...(host.Binds ?? []).map((bind) => bind.split(':')[1]),
+    ...(host.Mounts ?? []).filter((mount) => !anonymous(mount)).map((mount) => mount.Target),
+    ...Object.keys(host.Tmpfs ?? {}),
+  ]);
+  const kept = inherited.filter((volume) => !taken.has(volume.target));
+  if (kept.length === 0) return;
+  const keptTargets = new Set(kept.map((volume) => volume.target));
+  host.Mounts = [
+    ...(host.Mounts ?? []).filter((mount) => !(anonymous(mount) && keptTargets.has(mount.Target))),
+    ...kept.map((volume) => ({ Type: 'volume', Source: volume.name, Target: volume.target })),
+  ];
 }
 
 function creationFor(

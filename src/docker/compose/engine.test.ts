@@ -159,6 +159,25 @@ describe('a three-service stack', () => {
     expect(web.Config.Env).toContain('MESSAGE=changed');
   });
 
+  test('a changed dependency restarts the services that ask for it (restart: true), without recreating them', async () => {
+    const before = await idsByService(name);
+    const startedAt = async (service: string) =>
+      (await docker.inspectContainer(`${name}-${service}-1`)).State.StartedAt as string;
+    const [webStarted, appStarted] = [await startedAt('web'), await startedAt('app')];
+    const { events, report } = recorder();
+    await up(docker, threeServiceProject(name, { webMessage: 'changed', dbRole: 'primary' }), { report });
+    const after = await idsByService(name);
+    expect(after.db).not.toBe(before.db as string);
+    expect(after.web).toBe(before.web as string);
+    expect(after.app).toBe(before.app as string);
+    expect(await startedAt('web')).not.toBe(webStarted);
+    expect(await startedAt('app')).toBe(appStarted);
+    expect(
+      events.some((event) => event.kind === 'step' && event.service === 'web' && event.action === 'restart'),
+    ).toBe(true);
+    firstIds = after;
+  });
+
   test('stop, start and per-service restart act on the labelled containers', async () => {
     expect(await lifecycle(docker, name, 'stop')).toBe(3);
     expect((await listProjects(docker)).find((project) => project.name === name)?.status).toBe('stopped');
@@ -204,6 +223,35 @@ describe('scale, orphans and dependencies', () => {
     await up(docker, projectOf(name, { a: { ...base, scale: 1 } }), { report: () => undefined });
     state = await observeProject(docker, name);
     expect(state.containers.map((container) => container.Names[0])).toEqual([`/${name}-a-1`]);
+  });
+
+  test('a recreated container keeps its anonymous volumes', async () => {
+    const name = projectName('anon');
+    const project = (marker: string) =>
+      projectOf(name, {
+        keeper: {
+          image: bed.images.busybox,
+          command: ['sh', '-c', 'test -f /cache/first || echo kept > /cache/first; sleep 3600'],
+          init: true,
+          environment: { MARKER: marker },
+          volumes: [{ type: 'volume', target: '/cache' }],
+          networks: { default: null },
+        },
+      });
+    await up(docker, project('a'), { report: () => undefined });
+    const before = await docker.inspectContainer(`${name}-keeper-1`);
+    await up(docker, project('b'), { report: () => undefined });
+    const after = await docker.inspectContainer(`${name}-keeper-1`);
+    expect(after.Id).not.toBe(before.Id);
+    const volumeOf = (inspect: typeof before) =>
+      (inspect.Mounts as { Name: string; Destination: string }[]).find(
+        (mount) => mount.Destination === '/cache',
+      )?.Name;
+    expect(volumeOf(after)).toBe(volumeOf(before) as string);
+    await down(docker, name, { volumes: true });
+    await expect(docker.request('GET', `/volumes/${volumeOf(before)}`)).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   test('service_completed_successfully waits for the exit; a failing one stops the deploy', async () => {

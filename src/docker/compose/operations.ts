@@ -4,7 +4,7 @@
 import type { DockerClient, LogChunk } from '../client.ts';
 import { DockerApiError } from '../errors.ts';
 import type { ContainerSummary } from '../types.ts';
-import type { DeployProgress, StackStatus } from '../views.ts';
+import type { DeployProgress, StackContainer, StackStatus } from '../views.ts';
 import { dependencyLevels } from './dependencies.ts';
 import { LABEL, projectFilter } from './labels.ts';
 import { containerNumber, nameOf, observeProject } from './project-state.ts';
@@ -13,15 +13,7 @@ export interface ProjectSummary {
   name: string;
   status: StackStatus;
   services: string[];
-  containers: {
-    id: string;
-    name: string;
-    service: string;
-    number: number;
-    state: string;
-    status: string;
-    image: string;
-  }[];
+  containers: StackContainer[];
   workingDir: string;
   configFiles: string[];
 }
@@ -124,7 +116,23 @@ export async function down(
       await ignoreMissing(client.request('DELETE', `/volumes/${encodeURIComponent(name)}`));
       report({ kind: 'step', service: '', target: name, action: 'remove', status: 'done' });
     }
+    // Anonymous volumes a recreate handed on are mounted by name, so removing the container
+    // with v=1 leaves them: they go here, unless another container still uses one.
+    for (const name of anonymousVolumesOf(state.containers)) {
+      await client.request('DELETE', `/volumes/${encodeURIComponent(name)}`).catch((error: unknown) => {
+        if (!(error instanceof DockerApiError && (error.status === 404 || error.status === 409))) throw error;
+      });
+    }
   }
+}
+
+function anonymousVolumesOf(containers: ContainerSummary[]): string[] {
+  const names = containers.flatMap((container) =>
+    ((container.Mounts as { Type?: string; Name?: string }[] | undefined) ?? [])
+      .filter((mount) => mount.Type === 'volume' && /^[0-9a-f]{64}$/.test(mount.Name ?? ''))
+      .map((mount) => mount.Name as string),
+  );
+  return [...new Set(names)];
 }
 
 export type LifecycleAction = 'start' | 'stop' | 'restart';
