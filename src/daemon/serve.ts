@@ -64,6 +64,7 @@ export async function startServer(
 
   void removeLeftoverHelpers(services, logger);
   const retention = scheduleAuditRetention(services.audit, services.settings, logger);
+  await services.notifier.start();
   await services.scheduler.start();
   const app = createApp({
     ...services,
@@ -80,6 +81,7 @@ export async function startServer(
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
     ...(tls ? { tls } : {}),
   });
+  if (app.server?.port) services.listeningPorts.push(app.server.port);
   const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}`;
   logger.info('listening', {
     url,
@@ -96,6 +98,7 @@ export async function startServer(
       retention.stop();
       await app.stop();
       await services.scheduler.stop();
+      await services.notifier.stop();
       await services.jobs.close();
       await services.volumeHelpers.close();
       services.clients.closeAll();

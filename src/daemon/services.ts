@@ -9,6 +9,7 @@ import { recordJobEnd } from '../http/audit-trail.ts';
 import { imagePruneKind } from '../jobs/image-prune-schedule.ts';
 import { JobRegistry } from '../jobs/job-registry.ts';
 import { UsageFeeds } from '../jobs/usage-feeds.ts';
+import { Notifier, type NotifierOptions } from '../notifications/notifier.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { StackService } from '../stacks/stack-service.ts';
 import { StackStore } from '../stacks/stack-store.ts';
@@ -17,6 +18,7 @@ import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
 import { EnvironmentStore } from '../store/environments.ts';
 import { JobStore } from '../store/jobs.ts';
+import { NotificationChannelStore } from '../store/notification-channels.ts';
 import { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import { RegistryStore } from '../store/registries.ts';
 import { RoleStore } from '../store/roles.ts';
@@ -39,6 +41,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Where stacks keep their folders (compose.yaml, .env, build contexts): `<data dir>/stacks`. */
   stacksDir?: string;
+  /** Retry delays of notification deliveries (tests make them short). */
+  notifier?: NotifierOptions;
 }
 
 export function createServices(
@@ -49,6 +53,7 @@ export function createServices(
     installationId,
     logger = createLogger('warn'),
     stacksDir,
+    notifier: notifierOptions,
   }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
@@ -68,6 +73,7 @@ export function createServices(
     onEnd: (job) => recordJobEnd(audit, job),
     onWriteError: (error) => logger.error('could not keep a job in the store', { error }),
   });
+  const notificationChannels = new NotificationChannelStore(db, secrets);
   return {
     secrets,
     environments,
@@ -83,6 +89,10 @@ export function createServices(
     schedules,
     scheduler,
     registries,
+    notificationChannels,
+    notifier: new Notifier(notificationChannels, logger, notifierOptions),
+    /** Ports Windflow listens on, filled in once it listens: a channel may not point at them. */
+    listeningPorts: [] as number[],
     volumeHelpers: new VolumeHelpers({ image: helperImage, owner: installationId }),
     jobs,
     stackService: new StackService({

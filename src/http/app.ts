@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { networkRoutes } from './routes/networks.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { registryRoutes } from './routes/registries.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { settingsRoutes } from './routes/settings.ts';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps) {
     .use(stackRoutes(deps))
     .use(systemRoutes(deps))
     .use(scheduleRoutes(deps))
+    .use(notificationRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
   assertBodyLimitsNameRoutes(app.routes);

@@ -10,10 +10,12 @@ import {
   DockerVersionError,
 } from '../docker/errors.ts';
 import { RegistryError } from '../docker/registry-client.ts';
+import { ChannelInputError } from '../notifications/channel-input.ts';
 import { ScheduleInputError } from '../scheduler/scheduler.ts';
 import { StackNameTakenError } from '../stacks/stack-store.ts';
 import { ProviderSlugTakenError } from '../store/auth-providers.ts';
 import { EnvironmentNameTakenError } from '../store/environments.ts';
+import { ChannelNameTakenError } from '../store/notification-channels.ts';
 import { RegistryNameTakenError } from '../store/registries.ts';
 import { RoleNameTakenError } from '../store/roles.ts';
 import { UsernameTakenError } from '../store/users.ts';
@@ -52,7 +54,9 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
     return known(error.code === 'compose_too_large' ? 413 : 400, error.code.toUpperCase(), error.toString());
   if (error instanceof StackNameTakenError) return known(409, 'STACK_EXISTS', error.message);
   if (error instanceof NotFoundError) return known(404, 'NOT_FOUND', 'No such API route');
-  if (error instanceof ScheduleInputError) return known(400, error.code, error.message);
+  if (error instanceof ScheduleInputError || error instanceof ChannelInputError)
+    return known(400, error.code, error.message);
+  if (error instanceof ChannelNameTakenError) return known(409, 'CHANNEL_NAME_TAKEN', error.message);
   // decodeURIComponent on a path like /% or /a%zz
   if (error instanceof URIError)
     return known(400, 'INVALID_PATH', 'The request path is not valid percent-encoding');

@@ -9,6 +9,7 @@ import postgres0007 from '../../migrations/postgres/0007_jobs.sql' with { type: 
 import postgres0010 from '../../migrations/postgres/0010_stacks.sql' with { type: 'text' };
 import postgres0011 from '../../migrations/postgres/0011_stack_variables.sql' with { type: 'text' };
 import postgres0013 from '../../migrations/postgres/0013_schedules_updates.sql' with { type: 'text' };
+import postgres0014 from '../../migrations/postgres/0014_notifications.sql' with { type: 'text' };
 import sqlite0001 from '../../migrations/sqlite/0001_environments.sql' with { type: 'text' };
 import sqlite0002 from '../../migrations/sqlite/0002_auth.sql' with { type: 'text' };
 import sqlite0003 from '../../migrations/sqlite/0003_auth_providers.sql' with { type: 'text' };
@@ -18,6 +19,7 @@ import sqlite0007 from '../../migrations/sqlite/0007_jobs.sql' with { type: 'tex
 import sqlite0010 from '../../migrations/sqlite/0010_stacks.sql' with { type: 'text' };
 import sqlite0011 from '../../migrations/sqlite/0011_stack_variables.sql' with { type: 'text' };
 import sqlite0013 from '../../migrations/sqlite/0013_schedules_updates.sql' with { type: 'text' };
+import sqlite0014 from '../../migrations/sqlite/0014_notifications.sql' with { type: 'text' };
 import type { Dialect } from './database.ts';
 
 export interface Migration {
@@ -37,6 +39,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 10, name: '0010_stacks', sql: sqlite0010 },
     { version: 11, name: '0011_stack_variables', sql: sqlite0011 },
     { version: 13, name: '0013_schedules_updates', sql: sqlite0013 },
+    { version: 14, name: '0014_notifications', sql: sqlite0014 },
   ],
   postgres: [
     { version: 1, name: '0001_environments', sql: postgres0001 },
@@ -48,5 +51,6 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 10, name: '0010_stacks', sql: postgres0010 },
     { version: 11, name: '0011_stack_variables', sql: postgres0011 },
     { version: 13, name: '0013_schedules_updates', sql: postgres0013 },
+    { version: 14, name: '0014_notifications', sql: postgres0014 },
   ],
 };

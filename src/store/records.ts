@@ -280,3 +280,67 @@ export interface StackVariableInput {
   /** For a secret: undefined keeps the stored value. */
   value?: string;
 }
+
+// Notification channels: where Windflow tells people what happened.
+export interface QuietHours {
+  /** "22:00" */
+  start: string;
+  /** "07:00"; may be earlier than start (the quiet spans midnight). */
+  end: string;
+  timezone: string;
+}
+
+export interface NotificationChannel {
+  id: number;
+  name: string;
+  /** email, webhook, slack, discord, teams, telegram, ntfy, gotify, pushover, matrix. */
+  kind: string;
+  enabled: boolean;
+  /** The kind's settings that are not secret (server URL, recipients ...). */
+  settings: Record<string, string>;
+  /** Names of the secret settings that are set; their values are never returned. */
+  secretsSet: string[];
+  /** The event types it takes. */
+  events: string[];
+  minSeverity: string;
+  /** One message per schedule run instead of one per event. */
+  digest: boolean;
+  /** Non-critical messages wait until the quiet hours end, then go as one. */
+  quietHours: QuietHours | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NotificationChannelInput {
+  name: string;
+  kind: string;
+  enabled?: boolean;
+  settings?: Record<string, string>;
+  /** On update: a name left out keeps its value, '' clears it. */
+  secrets?: Record<string, string>;
+  events?: string[];
+  minSeverity?: string;
+  digest?: boolean;
+  quietHours?: QuietHours | null;
+}
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'sent' | 'failed' | 'held';
+
+export interface NotificationDelivery {
+  id: number;
+  channelId: number;
+  channelName: string;
+  /** The event type, "digest" or "test". */
+  event: string;
+  severity: string;
+  title: string;
+  message: string;
+  eventCount: number;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  /** Held (quiet hours) until then; a retry's next attempt. */
+  notBefore: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}

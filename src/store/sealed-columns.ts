@@ -6,4 +6,5 @@ export const SEALED_COLUMNS: readonly { table: string; key: string; columns: rea
   { table: 'auth_providers', key: 'id', columns: ['secret'] },
   { table: 'registries', key: 'id', columns: ['password'] },
   { table: 'stack_variables', key: 'id', columns: ['sealed_value'] },
+  { table: 'notification_channels', key: 'id', columns: ['secrets'] },
 ];

@@ -99,6 +99,12 @@ export const router = createRouter({
       meta: { title: 'Schedules' },
     },
     {
+      path: '/notifications',
+      name: 'notifications',
+      component: () => import('./pages/NotificationsPage.vue'),
+      meta: { title: 'Notifications' },
+    },
+    {
       path: '/profile',
       name: 'profile',
       component: () => import('./pages/ProfilePage.vue'),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type AnyElysia, Elysia } from 'elysia';
 import type { Principal } from '../../auth/principal.ts';
 import { createLogger } from '../../daemon/logger.ts';
-import { createServices, type Services } from '../../daemon/services.ts';
+import { createServices, type ServiceOptions, type Services } from '../../daemon/services.ts';
 import { openStore } from '../../daemon/store.ts';
 import { DockerClient } from '../../docker/client.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
@@ -44,7 +44,7 @@ export interface LocalEnvironment {
   close(): Promise<void>;
 }
 
-export async function localEnvironment(): Promise<LocalEnvironment> {
+export async function localEnvironment(options: ServiceOptions = {}): Promise<LocalEnvironment> {
   const bed = testbed();
   const dataDir = mkdtempSync(join(tmpdir(), 'windflow-docker-routes-'));
   const logger = createLogger('error');
@@ -63,7 +63,7 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
     },
     logger,
   );
-  const services = createServices(store);
+  const services = createServices(store, options);
   const environment = await services.environments.create({
     name: 'local',
     type: 'local-socket',
@@ -89,6 +89,7 @@ export async function localEnvironment(): Promise<LocalEnvironment> {
     async close() {
       docker.close();
       await services.scheduler.stop();
+      await services.notifier.stop();
       await services.jobs.close();
       services.clients.closeAll();
       await store.db.close();
