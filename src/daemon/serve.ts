@@ -45,6 +45,7 @@ export async function startServer(
     installationId: await new SettingsStore(store.db).installationId(),
     logger,
     stacksDir: join(config.dataDir, 'stacks'),
+    dataDir: config.dataDir,
   });
   const interrupted = await services.jobs.recover();
   if (interrupted.length > 0)

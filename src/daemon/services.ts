@@ -43,6 +43,8 @@ export interface ServiceOptions {
   stacksDir?: string;
   /** Retry delays of notification deliveries (tests make them short). */
   notifier?: NotifierOptions;
+  /** Windflow's data directory, which no environment's socket path may point into. */
+  dataDir?: string;
 }
 
 export function createServices(
@@ -54,6 +56,7 @@ export function createServices(
     logger = createLogger('warn'),
     stacksDir,
     notifier: notifierOptions,
+    dataDir,
   }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
@@ -75,6 +78,7 @@ export function createServices(
   });
   const notificationChannels = new NotificationChannelStore(db, secrets);
   return {
+    dataDir,
     secrets,
     environments,
     users,

@@ -9,7 +9,7 @@ export const MAX_API_VERSION = '1.47';
 export function chooseApiVersion(daemon: { ApiVersion?: string; Version?: string }): string {
   const theirs = daemon.ApiVersion ?? '';
   if (!/^\d+\.\d+$/.test(theirs)) {
-    throw new DockerVersionError(`the daemon reported no usable API version (${JSON.stringify(theirs)})`);
+    throw new DockerVersionError('the daemon reported no usable API version');
   }
   if (compareVersions(theirs, MIN_API_VERSION) < 0) {
     throw new DockerVersionError(

@@ -7,7 +7,13 @@ import { DockerApiError } from './errors.ts';
 import { type HijackedConnection, hijack } from './hijack.ts';
 import { encodeRegistryAuth, type RegistryAuth, splitReference } from './image-reference.ts';
 import { demuxDockerStream, jsonLines, type LogChunk, rawStream } from './streams.ts';
-import { type CallOptions, HttpTransport, type QueryValue, type RequestOptions } from './transport.ts';
+import {
+  type CallOptions,
+  HttpTransport,
+  notEngineError,
+  type QueryValue,
+  type RequestOptions,
+} from './transport.ts';
 import type {
   ContainerInspect,
   ContainerSummary,
@@ -80,11 +86,17 @@ export class DockerClient {
    */
   negotiate(signal?: AbortSignal): Promise<string> {
     this.negotiation ??= this.http
-      .requestJson<VersionAnswer>('GET', '/version', {
+      .requestJson<unknown>('GET', '/version', {
         timeoutMs: this.timeoutMs,
         signal: this.closing.signal,
       })
+      .catch((error: unknown) => {
+        // The Engine always answers /version: an error there is some other service's.
+        if (error instanceof DockerApiError) throw notEngineError(this.endpoint, `HTTP ${error.status}`);
+        throw error;
+      })
       .then((version) => {
+        if (!isVersionDocument(version)) throw notEngineError(this.endpoint, 'no version document');
         this.negotiatedVersion = chooseApiVersion(version);
         return this.negotiatedVersion;
       })
@@ -153,8 +165,10 @@ export class DockerClient {
     await this.http.requestJson('GET', '/_ping', { ...call, timeoutMs: call.timeoutMs ?? this.timeoutMs });
   }
 
-  version(call: CallOptions = {}): Promise<VersionAnswer> {
-    return this.request('GET', '/version', call);
+  async version(call: CallOptions = {}): Promise<VersionAnswer> {
+    const answer = await this.request<unknown>('GET', '/version', call);
+    if (!isVersionDocument(answer)) throw notEngineError(this.endpoint, 'no version document');
+    return answer;
   }
 
   info(call: CallOptions = {}): Promise<InfoAnswer> {
@@ -411,4 +425,14 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 
 function encodeFilters(filters: Record<string, string[]> | undefined): QueryValue {
   return filters && Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined;
+}
+
+/** What GET /version answers on a Docker Engine (and Podman's compatible API). */
+function isVersionDocument(answer: unknown): answer is VersionAnswer {
+  const document = answer as Record<string, unknown> | null;
+  return (
+    typeof document === 'object' &&
+    document !== null &&
+    ['Version', 'ApiVersion', 'Os', 'Arch'].every((field) => typeof document[field] === 'string')
+  );
 }

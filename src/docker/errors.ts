@@ -22,3 +22,11 @@ export class DockerTimeoutError extends Error {
 export class DockerVersionError extends Error {
   override name = 'DockerVersionError';
 }
+
+/**
+ * Something answered, but not as a Docker Engine API: its answer is not echoed, since the
+ * address may be any service's.
+ */
+export class DockerNotEngineError extends Error {
+  override name = 'DockerNotEngineError';
+}

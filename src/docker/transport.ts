@@ -3,7 +3,12 @@
 // body is read to the end or cancelled. This module does that for every answer it does not
 // hand over, errors and empty answers included.
 import { type DockerEndpoint, describeEndpoint, originOf, tlsOptions } from './endpoint.ts';
-import { DockerApiError, DockerTimeoutError, DockerUnreachableError } from './errors.ts';
+import {
+  DockerApiError,
+  DockerNotEngineError,
+  DockerTimeoutError,
+  DockerUnreachableError,
+} from './errors.ts';
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -43,7 +48,12 @@ export class HttpTransport {
       return { text: await response.text(), isJson: response.headers.get('content-type')?.includes('json') };
     });
     if (!text) return undefined as T;
-    return (isJson ? JSON.parse(text) : text) as T;
+    if (!isJson) return text as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw notEngineError(this.endpoint, 'its JSON does not parse');
+    }
   }
 
   /**
@@ -129,6 +139,10 @@ export function unreachableError(endpoint: DockerEndpoint, cause: unknown): Dock
   return new DockerUnreachableError(
     `Cannot connect to Docker at ${describeEndpoint(endpoint)}: ${reason}${suffix}`,
   );
+}
+
+export function notEngineError(endpoint: DockerEndpoint, why: string): DockerNotEngineError {
+  return new DockerNotEngineError(`${describeEndpoint(endpoint)} is not a Docker Engine API (${why})`);
 }
 
 export function timeoutError(endpoint: DockerEndpoint, method: string, path: string): DockerTimeoutError {

@@ -5,6 +5,7 @@ import { AuthError } from '../auth/errors.ts';
 import { ComposeError } from '../docker/compose/errors.ts';
 import {
   DockerApiError,
+  DockerNotEngineError,
   DockerTimeoutError,
   DockerUnreachableError,
   DockerVersionError,
@@ -77,6 +78,7 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   if (error instanceof DockerUnreachableError) return known(502, 'DOCKER_UNREACHABLE', error.message);
   if (error instanceof DockerTimeoutError) return known(504, 'DOCKER_TIMEOUT', error.message);
   if (error instanceof DockerVersionError) return known(502, 'DOCKER_UNSUPPORTED_VERSION', error.message);
+  if (error instanceof DockerNotEngineError) return known(502, 'NOT_DOCKER_ENGINE', error.message);
   if (error instanceof DockerApiError) return describeDockerApiError(error);
   return {
     status: 500,

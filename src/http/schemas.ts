@@ -75,6 +75,8 @@ const environmentFields = {
   address: t.String({
     minLength: 1,
     maxLength: 512,
+    pattern: '^[^\\x00-\\x1f\\x7f]+$',
+    error: 'an address is a socket path or host:port, on one line',
     description: 'socket path for local-socket, host:port for tcp and tcp-tls',
   }),
   labels: t.Optional(Labels),

@@ -37,7 +37,7 @@ export async function startTestApp(): Promise<TestApp> {
     helperImage: testbed().images.busybox,
   };
   const store = await openStore(config, logger);
-  const services = createServices(store, { helperImage: config.helperImage });
+  const services = createServices(store, { helperImage: config.helperImage, dataDir });
   await services.roles.ensureBuiltinRoles();
   const app = createApp({
     ...services,

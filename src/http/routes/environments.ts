@@ -1,10 +1,11 @@
 import { Elysia, t } from 'elysia';
 import { CLOSED_HOST_POLICY } from '../../docker/host-powers.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
+import { parseHostPort } from '../../environments/endpoint.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { Environment, EnvironmentInput } from '../../store/records.ts';
 import type { AccessControl } from '../access.ts';
-import { assertValidEnvironment } from '../environment-rules.ts';
+import { assertReachableHost, assertValidEnvironment } from '../environment-rules.ts';
 import { HttpError } from '../errors.ts';
 import { assertMayChangeHostPolicy, normalizeHostPolicy, samePolicy } from '../host-access.ts';
 import {
@@ -20,6 +21,8 @@ export interface EnvironmentRouteDeps {
   access: AccessControl;
   environments: EnvironmentStore;
   clients: DockerClientPool;
+  /** No environment's socket may point into it. */
+  dataDir?: string;
 }
 
 const tags = ['environments'];
@@ -30,7 +33,7 @@ export async function requireEnvironment(environments: EnvironmentStore, id: num
   return environment;
 }
 
-export function environmentRoutes({ access, environments, clients }: EnvironmentRouteDeps) {
+export function environmentRoutes({ access, environments, clients, dataDir }: EnvironmentRouteDeps) {
   return new Elysia({ prefix: '/api/environments' })
     .use(access)
     .get('/', () => environments.list(), {
@@ -41,7 +44,10 @@ export function environmentRoutes({ access, environments, clients }: Environment
     .post(
       '/',
       async ({ body, set, principal }) => {
-        assertValidEnvironment({ type: body.type, address: body.address, tls: tlsPresence(body.tls) });
+        await assertValidEnvironment(
+          { type: body.type, address: body.address, tls: tlsPresence(body.tls) },
+          { dataDir },
+        );
         const hostPolicy = normalizeHostPolicy(body.hostPolicy ?? CLOSED_HOST_POLICY);
         if (!samePolicy(hostPolicy, CLOSED_HOST_POLICY)) assertMayChangeHostPolicy(principal, undefined);
         set.status = 201;
@@ -64,11 +70,14 @@ export function environmentRoutes({ access, environments, clients }: Environment
       '/:id',
       async ({ params, body, principal }) => {
         const current = await requireEnvironment(environments, params.id);
-        assertValidEnvironment({
-          type: body.type ?? current.type,
-          address: body.address ?? current.address,
-          tls: mergeTlsPresence(current.tls, body.tls),
-        });
+        await assertValidEnvironment(
+          {
+            type: body.type ?? current.type,
+            address: body.address ?? current.address,
+            tls: mergeTlsPresence(current.tls, body.tls),
+          },
+          { dataDir },
+        );
         const hostPolicy = body.hostPolicy && normalizeHostPolicy(body.hostPolicy);
         if (hostPolicy && !samePolicy(hostPolicy, current.hostPolicy)) {
           assertMayChangeHostPolicy(principal, params.id);
@@ -112,15 +121,29 @@ export function environmentRoutes({ access, environments, clients }: Environment
     .post(
       '/:id/test',
       async ({ params }) => {
-        const client = await clients.clientFor(await requireEnvironment(environments, params.id));
-        const version = await client.version();
+        const environment = await requireEnvironment(environments, params.id);
+        // Saved before addresses were checked, or a name that resolves elsewhere since.
+        if (environment.type !== 'local-socket') {
+          await assertReachableHost(parseHostPort(environment.address).host);
+        }
+        const version = await (await clients.clientFor(environment)).version();
         return { engineVersion: version.Version, apiVersion: version.ApiVersion };
       },
       {
         access: 'environments:read',
         params: EnvironmentIdParams,
-        response: { 200: ConnectionTestSchema, 404: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema },
-        detail: { summary: "Test the connection: the engine's version, or the daemon's error", tags },
+        response: {
+          200: ConnectionTestSchema,
+          400: ErrorSchema,
+          404: ErrorSchema,
+          502: ErrorSchema,
+          504: ErrorSchema,
+        },
+        detail: {
+          summary:
+            "Test the connection: the engine's version, or the daemon's error (nothing of another service's answer)",
+          tags,
+        },
       },
     );
 }
