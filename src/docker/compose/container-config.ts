@@ -223,6 +223,44 @@ function volumesOf(
   return { binds, mounts };
 }
 
+/** A secret or config given as content (inline, or from a variable): copied in before start. */
+export interface InjectedFile {
+  path: string;
+  content: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** The secrets and configs that are not files on disk, as Compose copies them into the container. */
+export function injectedFiles(project: ComposeProject, service: ServiceConfig): InjectedFile[] {
+  const files: InjectedFile[] = [];
+  const add = (
+    reference: { source: string; target?: string; uid?: string; gid?: string; mode?: number },
+    path: string,
+    content: string | undefined,
+  ) => {
+    if (content === undefined) return;
+    files.push({
+      path,
+      content,
+      mode: reference.mode ?? 0o444,
+      uid: Number(reference.uid ?? 0) || 0,
+      gid: Number(reference.gid ?? 0) || 0,
+    });
+  };
+  for (const secret of service.secrets ?? []) {
+    const definition = project.secrets[secret.source];
+    if (definition && !definition.file)
+      add(secret, secretTarget(secret.target, secret.source), definition.content);
+  }
+  for (const config of service.configs ?? []) {
+    const definition = project.configs[config.source];
+    if (definition && !definition.file) add(config, config.target ?? `/${config.source}`, definition.content);
+  }
+  return files;
+}
+
 function secretTarget(target: string | undefined, source: string): string {
   if (!target) return `/run/secrets/${source}`;
   return target.startsWith('/') ? target : `/run/secrets/${target}`;

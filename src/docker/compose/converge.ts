@@ -4,11 +4,13 @@
 // their condition: containers whose config hash and image are unchanged are kept, changed ones
 // are recreated (the old one is stopped and set aside until the new one exists), missing ones
 // created, extra ones removed.
+import { posix } from 'node:path';
 import type { DockerClient } from '../client.ts';
 import { DockerApiError } from '../errors.ts';
 import type { ContainerInspect } from '../types.ts';
 import type { ContainerPlan, ProjectPlan } from '../views.ts';
-import { containerCreation, imageOf } from './container-config.ts';
+import { tarStream } from '../volume-tar.ts';
+import { containerCreation, type InjectedFile, imageOf, injectedFiles } from './container-config.ts';
 import { startOrder, waitForCondition } from './dependencies.ts';
 import { serviceConfigHash } from './hash.ts';
 import { containerLabels, containerName, networkLabels, volumeLabels } from './labels.ts';
@@ -243,11 +245,29 @@ async function createContainer(
         body: { Container: Id, EndpointConfig: endpoint },
       });
     }
+    for (const file of injectedFiles(project, service)) await injectFile(client, Id, file);
   } catch (error) {
     await client.removeContainer(Id, { force: true }).catch(() => undefined);
     throw error;
   }
   return Id;
+}
+
+/** Copies one secret or config into the created container: a one-file tar unpacked at `/`, its folders made. */
+async function injectFile(client: DockerClient, containerId: string, file: InjectedFile): Promise<void> {
+  const bytes = new TextEncoder().encode(file.content);
+  const archive = tarStream([
+    {
+      name: posix.normalize(file.path).replace(/^\/+/, ''),
+      size: bytes.length,
+      mode: file.mode,
+      uid: file.uid,
+      gid: file.gid,
+      mtime: Math.floor(Date.now() / 1000),
+      body: () => new Blob([bytes]).stream(),
+    },
+  ]);
+  await client.putArchive(containerId, '/', new Uint8Array(await new Response(archive).arrayBuffer()));
 }
 
 interface InheritedVolume {

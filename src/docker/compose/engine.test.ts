@@ -282,6 +282,39 @@ describe('scale, orphans and dependencies', () => {
     await expect(docker.inspectContainer(`${name}-main-1`)).rejects.toMatchObject({ status: 404 });
   });
 
+  test('secrets and configs given as content are copied in before the container starts', async () => {
+    const name = projectName('secrets');
+    await up(
+      docker,
+      projectOf(
+        name,
+        {
+          reader: {
+            image: bed.images.busybox,
+            command: [
+              'sh',
+              '-c',
+              'cat /run/secrets/token /etc/app/app.conf; stat -c %a /run/secrets/token; sleep 3600',
+            ],
+            init: true,
+            secrets: [{ source: 'token' }],
+            configs: [{ source: 'settings', target: '/etc/app/app.conf', mode: 0o440 }],
+            networks: { default: null },
+          },
+        },
+        {
+          secrets: { token: { name: `${name}_token`, content: 'secret-value\n' } },
+          configs: { settings: { name: `${name}_settings`, content: 'mode=fast\n' } },
+        },
+      ),
+      { report: () => undefined },
+    );
+    await Bun.sleep(500);
+    let output = '';
+    for await (const line of projectLogs(docker, name, {})) output += `${line.text}\n`;
+    expect(output).toBe('secret-value\nmode=fast\n444\n');
+  });
+
   test('merged logs name each line with its container', async () => {
     const name = projectName('logs');
     const image = bed.images.busybox;
