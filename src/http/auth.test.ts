@@ -245,6 +245,52 @@ describe('passwords and lockout', () => {
     );
   });
 
+  test('common passwords and their obvious variations fail the policy with a clear error', async () => {
+    for (const password of ['Password1234', 'qwertyuiop123', 'iloveyou2024!', 'letmein12345']) {
+      const answer = await admin.call('POST', '/api/users', { username: 'common', password, roles: [] });
+      expect({ password, status: answer.status, code: answer.body.code }).toEqual({
+        password,
+        status: 400,
+        code: 'WEAK_PASSWORD',
+      });
+      expect(answer.body.message).toContain('too easy to guess');
+    }
+    expect((await admin.call('GET', '/api/users')).body).not.toContainEqual(
+      expect.objectContaining({ username: 'common' }),
+    );
+  });
+
+  test("an admin's password reset or a disable ends the user's API tokens; enabling again revives none", async () => {
+    const TINA = { username: 'tina', password: 'marble harbour 4242' };
+    const id = (await admin.call('POST', '/api/users', { ...TINA, roles: [{ role: 'viewer' }] })).body.id;
+    const tina = testApp.session();
+    await tina.login(TINA);
+    const newToken = async () =>
+      testApp
+        .session()
+        .withToken(
+          (await tina.call('POST', '/api/auth/tokens', { name: 'ci', scope: ['environments:read'] })).body
+            .secret,
+        );
+    const beforeReset = await newToken();
+    expect((await beforeReset.call('GET', '/api/environments')).status).toBe(200);
+    expect(
+      (await admin.call('POST', `/api/users/${id}/password`, { password: 'granite meadow 4242' })).status,
+    ).toBe(204);
+    expect((await beforeReset.call('GET', '/api/environments')).body.code).toBe('INVALID_TOKEN');
+
+    await tina.login({ ...TINA, password: 'granite meadow 4242' });
+    const beforeDisable = await newToken();
+    expect((await beforeDisable.call('GET', '/api/environments')).status).toBe(200);
+    expect((await admin.call('PATCH', `/api/users/${id}`, { disabled: true })).status).toBe(200);
+    expect((await admin.call('PATCH', `/api/users/${id}`, { disabled: false })).status).toBe(200);
+    expect(await beforeDisable.call('GET', '/api/environments')).toMatchObject({
+      status: 401,
+      body: { code: 'INVALID_TOKEN' },
+    });
+    expect(await testApp.services.tokens.listOf(id)).toEqual([]);
+  });
+
   test('changing your password needs the current one and meets the policy', async () => {
     const olivia = testApp.session();
     await olivia.login(OPERATOR);

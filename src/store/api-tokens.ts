@@ -59,6 +59,11 @@ export class ApiTokenStore {
     ).map(toToken);
   }
 
+  /** Ends every token of a user: their password was reset by an admin, or they were disabled. */
+  async revokeAllOf(userId: number): Promise<number> {
+    return (await this.db.run('DELETE FROM api_tokens WHERE user_id = ?', [userId])).changes;
+  }
+
   async revoke(id: number, userId: number): Promise<boolean> {
     return (
       (await this.db.run('DELETE FROM api_tokens WHERE id = ? AND user_id = ?', [id, userId])).changes > 0

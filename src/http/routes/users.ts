@@ -2,6 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { hashPassword, passwordProblem } from '../../auth/passwords.ts';
 import { ALL_PERMISSIONS, type Grant, isGrant } from '../../auth/permissions.ts';
+import type { ApiTokenStore } from '../../store/api-tokens.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { RoleStore } from '../../store/roles.ts';
 import type { SessionStore } from '../../store/sessions.ts';
@@ -15,6 +16,7 @@ export interface UserRouteDeps {
   users: UserStore;
   roles: RoleStore;
   sessions: SessionStore;
+  tokens: ApiTokenStore;
   environments: EnvironmentStore;
 }
 
@@ -32,7 +34,13 @@ const RoleFields = {
   grants: t.Array(t.String(), { description: "permissions (kind:action), kind:* or '*'" }),
 };
 
-export function userRoutes({ access, users, roles, sessions, environments }: UserRouteDeps) {
+export function userRoutes({ access, users, roles, sessions, tokens, environments }: UserRouteDeps) {
+  /** A reset password or a disabled account leaves no way in that was handed out before. */
+  const endCredentials = async (userId: number) => {
+    await sessions.removeAllOf(userId);
+    await tokens.revokeAllOf(userId);
+  };
+
   const requireUser = async (id: number) => {
     const user = await users.get(id);
     if (!user) throw new HttpError(404, 'USER_NOT_FOUND', `No user with id ${id}`);
@@ -122,7 +130,7 @@ export function userRoutes({ access, users, roles, sessions, environments }: Use
         await requireUser(params.userId);
         if (body.disabled) {
           notYourself(principal?.userId, params.userId, 'disable');
-          await sessions.removeAllOf(params.userId);
+          await endCredentials(params.userId);
         }
         return users.update(params.userId, body);
       },
@@ -135,7 +143,7 @@ export function userRoutes({ access, users, roles, sessions, environments }: Use
           disabled: t.Optional(t.Boolean()),
         }),
         detail: {
-          summary: 'Change, disable or enable a user (disabling ends their sessions)',
+          summary: 'Change, disable or enable a user (disabling ends their sessions and API tokens)',
           tags: ['users'],
         },
       },
@@ -149,14 +157,17 @@ export function userRoutes({ access, users, roles, sessions, environments }: Use
         const problem = passwordProblem(body.password, user.username);
         if (problem) throw new HttpError(400, 'WEAK_PASSWORD', problem);
         await users.setPasswordHash(user.id, await hashPassword(body.password));
-        await sessions.removeAllOf(user.id);
+        await endCredentials(user.id);
         set.status = 204;
       },
       {
         access: 'users:manage',
         params: UserIdParams,
         body: t.Object({ password: t.String({ maxLength: 256 }) }),
-        detail: { summary: "Reset a user's password (ends their sessions)", tags: ['users'] },
+        detail: {
+          summary: "Reset a user's password (ends their sessions and API tokens)",
+          tags: ['users'],
+        },
       },
     )
     .put(
