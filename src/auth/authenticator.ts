@@ -1,5 +1,6 @@
 // Who is calling: API tokens and session cookies turned into a Principal; local login with
-// rate limiting and lockout; the first admin; the TOTP step.
+// growing delays per account name and per address (never a lock: see loginWithPassword); the
+// first admin; the TOTP step with its attempt limits.
 import { timingSafeEqual } from 'node:crypto';
 import type { ApiTokenStore } from '../store/api-tokens.ts';
 import type { Session, User } from '../store/records.ts';
@@ -12,15 +13,29 @@ import type { UserStore } from '../store/users.ts';
 import { AuthError } from './errors.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
-import { FailureCounter } from './rate-limit.ts';
+import { describeWait, LoginThrottle, type ThrottlePolicy } from './rate-limit.ts';
 import { totpStep } from './totp.ts';
 
 export const SESSION_COOKIE = 'windflow_session';
 export const CSRF_COOKIE = 'windflow_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
-export const LOCKOUT = { failures: 5, durationMs: 15 * 60_000 };
-const ADDRESS_LIMIT = { failures: 20, windowMs: 15 * 60_000 };
+/** Per account name, known or not (so the answers tell no names apart). */
+export const ACCOUNT_THROTTLE: ThrottlePolicy = {
+  freeFailures: 5,
+  firstDelayMs: 1000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 60 * 60_000,
+};
+/** Per address, for every login method and the second-factor step. */
+export const ADDRESS_THROTTLE: ThrottlePolicy = {
+  freeFailures: 20,
+  firstDelayMs: 1000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 60 * 60_000,
+};
+/** Wrong codes one pending login may try before it has to start again with the password. */
+export const MFA_ATTEMPTS_PER_LOGIN = 5;
 
 export interface AuthStores {
   users: UserStore;
@@ -48,7 +63,14 @@ export interface LoggedIn {
 const decoyHash = hashPassword('windflow-decoy-password');
 
 export class Authenticator {
-  private readonly addressFailures = new FailureCounter(ADDRESS_LIMIT.failures, ADDRESS_LIMIT.windowMs);
+  private readonly addresses = new LoginThrottle(ADDRESS_THROTTLE);
+  private readonly accounts = new LoginThrottle(ACCOUNT_THROTTLE);
+  private readonly pendingMfa = new LoginThrottle({
+    freeFailures: MFA_ATTEMPTS_PER_LOGIN,
+    firstDelayMs: 0,
+    maxDelayMs: 0,
+    forgetAfterMs: 60 * 60_000,
+  });
 
   constructor(private readonly stores: AuthStores) {}
 
@@ -70,45 +92,65 @@ export class Authenticator {
     return { user, ...(await this.stores.sessions.create(user.id, { ...client, mfaPending: false })) };
   }
 
-  /** Refuses an address that failed too many logins lately, whatever the login method. */
+  /** Makes an address that failed many logins lately wait, whatever the login method. */
   assertAddressAllowed(client: ClientContext): void {
-    if (this.addressFailures.isBlocked(client.sourceIp)) {
-      const minutes = Math.ceil(this.addressFailures.retryAfterMs(client.sourceIp) / 60_000);
+    const waitMs = this.addresses.waitMs(client.sourceIp);
+    if (waitMs > 0) {
       throw new AuthError(
         429,
         'TOO_MANY_ATTEMPTS',
-        `Too many failed logins from your address; try again in ${minutes} min`,
+        `Too many failed logins from your address; try again in ${describeWait(waitMs)}`,
+        waitMs,
       );
     }
   }
 
   recordAddressFailure(client: ClientContext): void {
-    this.addressFailures.fail(client.sourceIp);
+    this.addresses.fail(client.sourceIp);
   }
 
+  /** Milliseconds logins for this account name still have to wait (0: none). */
+  accountWaitMs(username: string): number {
+    return this.accounts.waitMs(username);
+  }
+
+  /** An admin lifts the delay failed logins put on an account. */
+  unlock(username: string): void {
+    this.accounts.clear(username);
+  }
+
+  /**
+   * A wrong password makes the next attempt for that name wait longer, for known and unknown names
+   * alike. The wait is not a lock: once it is over the right password works, and during it the right
+   * password of an account with a second factor still goes on to the code step, so nobody's wrong
+   * guesses can keep the owner (the last admin included) out.
+   */
   async loginWithPassword(username: string, password: string, client: ClientContext): Promise<LoggedIn> {
     this.assertAddressAllowed(client);
     const credentials = await this.stores.users.credentials(username);
     const matches = await verifyPassword(password, credentials?.passwordHash ?? (await decoyHash));
-    if (!credentials?.passwordHash) return this.refuse(client);
-    const { user } = credentials;
-    if (user.locked) {
+    const rightPassword = matches && Boolean(credentials?.passwordHash);
+    const waitMs = this.accounts.waitMs(username);
+    if (waitMs > 0 && !(rightPassword && credentials?.user.mfaEnabled)) {
+      if (!rightPassword) this.recordAddressFailure(client);
       throw new AuthError(
         429,
-        'ACCOUNT_LOCKED',
-        'Too many failed logins for this account; try again later or ask an admin',
+        'TOO_MANY_ATTEMPTS',
+        `Too many failed logins for this account; try again in ${describeWait(waitMs)}`,
+        waitMs,
       );
     }
-    if (!matches) {
-      const lock = credentials.failedLogins + 1 >= LOCKOUT.failures;
-      await this.stores.users.recordLoginFailure(
-        user.id,
-        lock ? new Date(Date.now() + LOCKOUT.durationMs).toISOString() : null,
-      );
+    if (!credentials || !rightPassword) {
+      this.accounts.fail(username);
       return this.refuse(client);
     }
+    const { user } = credentials;
     if (user.disabled) throw new AuthError(403, 'ACCOUNT_DISABLED', 'This account is disabled');
-    this.addressFailures.clear(client.sourceIp);
+    // With a second factor to come, the login is not done yet: the step clears the counts.
+    if (!user.mfaEnabled) {
+      this.addresses.clear(client.sourceIp);
+      this.accounts.clear(username);
+    }
     await this.stores.users.recordLogin(user.id);
     return {
       user,
@@ -126,13 +168,33 @@ export class Authenticator {
     };
   }
 
-  /** The second step: a TOTP code (each time step once) or an unused recovery code. */
-  async completeMfa(sessionToken: string, code: string): Promise<Session> {
+  /**
+   * The second step: a TOTP code (each time step once) or an unused recovery code. A pending login
+   * gets MFA_ATTEMPTS_PER_LOGIN wrong codes, then has to start again; wrong codes also count
+   * against the address.
+   */
+  async completeMfa(sessionToken: string, code: string, client: ClientContext): Promise<Session> {
+    this.assertAddressAllowed(client);
     const session = await this.stores.sessions.resolve(sessionToken);
     if (!session?.mfaPending) throw new AuthError(401, 'NO_MFA_PENDING', 'Log in with your password first');
     if (!(await this.codeIsValid(session.userId, code))) {
+      this.recordAddressFailure(client);
+      this.pendingMfa.fail(session.id);
+      if (this.pendingMfa.failureCount(session.id) >= MFA_ATTEMPTS_PER_LOGIN) {
+        this.pendingMfa.clear(session.id);
+        await this.stores.sessions.remove(session.id);
+        throw new AuthError(
+          401,
+          'MFA_ATTEMPTS_EXHAUSTED',
+          'Too many wrong codes; log in with your password again',
+        );
+      }
       throw new AuthError(401, 'INVALID_MFA_CODE', 'That code is not valid (each code works once)');
     }
+    this.pendingMfa.clear(session.id);
+    this.addresses.clear(client.sourceIp);
+    const user = await this.stores.users.get(session.userId);
+    if (user) this.accounts.clear(user.username);
     await this.stores.sessions.completeMfa(session.id);
     return { ...session, mfaPending: false };
   }

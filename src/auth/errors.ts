@@ -4,6 +4,8 @@ export class AuthError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For 429: when to try again (sent as Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia';
+import { AuthError } from '../auth/errors.ts';
 import type { Logger } from '../daemon/logger.ts';
 import { describeError } from './errors.ts';
 
@@ -9,6 +10,8 @@ export function errorHandling(logger: Logger) {
     if (unexpected) logger.error('request failed', { method: request.method, url: request.url, error });
     set.status = status;
     set.headers['content-type'] = 'application/json';
+    if (error instanceof AuthError && error.retryAfterMs)
+      set.headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
     return body;
   });
 }

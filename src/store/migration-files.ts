@@ -4,6 +4,7 @@ import postgres0001 from '../../migrations/postgres/0001_environments.sql' with 
 import postgres0002 from '../../migrations/postgres/0002_auth.sql' with { type: 'text' };
 import postgres0003 from '../../migrations/postgres/0003_auth_providers.sql' with { type: 'text' };
 import postgres0004 from '../../migrations/postgres/0004_registries.sql' with { type: 'text' };
+import postgres0005 from '../../migrations/postgres/0005_login_throttle.sql' with { type: 'text' };
 import postgres0006 from '../../migrations/postgres/0006_environment_host_policy.sql' with { type: 'text' };
 import postgres0007 from '../../migrations/postgres/0007_jobs.sql' with { type: 'text' };
 import postgres0010 from '../../migrations/postgres/0010_stacks.sql' with { type: 'text' };
@@ -14,6 +15,7 @@ import sqlite0001 from '../../migrations/sqlite/0001_environments.sql' with { ty
 import sqlite0002 from '../../migrations/sqlite/0002_auth.sql' with { type: 'text' };
 import sqlite0003 from '../../migrations/sqlite/0003_auth_providers.sql' with { type: 'text' };
 import sqlite0004 from '../../migrations/sqlite/0004_registries.sql' with { type: 'text' };
+import sqlite0005 from '../../migrations/sqlite/0005_login_throttle.sql' with { type: 'text' };
 import sqlite0006 from '../../migrations/sqlite/0006_environment_host_policy.sql' with { type: 'text' };
 import sqlite0007 from '../../migrations/sqlite/0007_jobs.sql' with { type: 'text' };
 import sqlite0010 from '../../migrations/sqlite/0010_stacks.sql' with { type: 'text' };
@@ -34,6 +36,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 2, name: '0002_auth', sql: sqlite0002 },
     { version: 3, name: '0003_auth_providers', sql: sqlite0003 },
     { version: 4, name: '0004_registries', sql: sqlite0004 },
+    { version: 5, name: '0005_login_throttle', sql: sqlite0005 },
     { version: 6, name: '0006_environment_host_policy', sql: sqlite0006 },
     { version: 7, name: '0007_jobs', sql: sqlite0007 },
     { version: 10, name: '0010_stacks', sql: sqlite0010 },
@@ -46,6 +49,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 2, name: '0002_auth', sql: postgres0002 },
     { version: 3, name: '0003_auth_providers', sql: postgres0003 },
     { version: 4, name: '0004_registries', sql: postgres0004 },
+    { version: 5, name: '0005_login_throttle', sql: postgres0005 },
     { version: 6, name: '0006_environment_host_policy', sql: postgres0006 },
     { version: 7, name: '0007_jobs', sql: postgres0007 },
     { version: 10, name: '0010_stacks', sql: postgres0010 },

@@ -82,10 +82,15 @@ export interface User {
   source: UserSource;
   disabled: boolean;
   mfaEnabled: boolean;
-  locked: boolean;
   lastLoginAt: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A user as admins see them in the list: with whether failed logins delay theirs now. */
+export interface ManagedUser extends User {
+  /** Until when logins for this account wait after failed attempts; null: no wait. */
+  loginDelayedUntil: string | null;
 }
 
 export interface Role {

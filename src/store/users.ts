@@ -15,8 +15,6 @@ export interface UserInput {
 export interface UserCredentials {
   user: User;
   passwordHash: string | null;
-  failedLogins: number;
-  lockedUntil: string | null;
   mfaSecret: string | null;
   mfaLastStep: number;
 }
@@ -39,8 +37,6 @@ interface UserRow {
   mfa_secret: string | null;
   mfa_enabled: number | boolean;
   mfa_last_step: number;
-  failed_logins: number;
-  locked_until: string | null;
   last_login_at: string | null;
   created_at: string;
   updated_at: string;
@@ -129,23 +125,13 @@ export class UserStore {
   async setPasswordHash(id: number, hash: string): Promise<void> {
     const at = now();
     await this.db.run(
-      'UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?',
+      'UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?',
       [hash, at, at, id],
     );
   }
 
-  async recordLoginFailure(id: number, lockedUntil: string | null): Promise<void> {
-    await this.db.run('UPDATE users SET failed_logins = failed_logins + 1, locked_until = ? WHERE id = ?', [
-      lockedUntil,
-      id,
-    ]);
-  }
-
   async recordLogin(id: number): Promise<void> {
-    await this.db.run(
-      'UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?',
-      [now(), id],
-    );
+    await this.db.run('UPDATE users SET last_login_at = ? WHERE id = ?', [now(), id]);
   }
 
   async setMfaSecret(id: number, sealedSecret: string | null, enabled: boolean): Promise<void> {
@@ -178,7 +164,6 @@ function toUser(row: UserRow): User {
     source: row.source,
     disabled: Boolean(Number(row.disabled)),
     mfaEnabled: Boolean(Number(row.mfa_enabled)),
-    locked: Boolean(row.locked_until && Date.parse(row.locked_until) > Date.now()),
     lastLoginAt: row.last_login_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -189,8 +174,6 @@ function toCredentials(row: UserRow): UserCredentials {
   return {
     user: toUser(row),
     passwordHash: row.password_hash,
-    failedLogins: Number(row.failed_logins),
-    lockedUntil: row.locked_until,
     mfaSecret: row.mfa_secret,
     mfaLastStep: Number(row.mfa_last_step),
   };

@@ -1,5 +1,6 @@
 // A logged-in API caller for tests: keeps the session cookie and sends the CSRF token, against
 // an in-process app (app.handle) or a running server (fetch). Also logs a browser page in.
+import { request as httpRequest } from 'node:http';
 import type { Page } from 'playwright-core';
 
 export const TEST_ADMIN_CREDENTIALS = { username: 'admin', password: 'correct horse battery staple' };
@@ -25,6 +26,11 @@ export class ApiSession {
 
   static forServer(baseUrl: string): ApiSession {
     return new ApiSession((request) => fetch(request), baseUrl);
+  }
+
+  /** A caller from another loopback address (127.0.0.2, ...): the server sees it as another client. */
+  static forServerFrom(baseUrl: string, localAddress: string): ApiSession {
+    return new ApiSession((request) => sendFrom(request, localAddress), baseUrl);
   }
 
   static forApp(app: { handle(request: Request): Promise<Response> }): ApiSession {
@@ -100,6 +106,38 @@ export class ApiSession {
     }
     return response;
   }
+}
+
+/** fetch() cannot choose its source address; node:http can. */
+async function sendFrom(request: Request, localAddress: string): Promise<Response> {
+  const url = new URL(request.url);
+  const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers: Object.fromEntries(request.headers),
+        localAddress,
+      },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('error', reject);
+        incoming.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(incoming.headers))
+            for (const one of [value ?? []].flat()) headers.append(name, one);
+          const status = incoming.statusCode ?? 500;
+          resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers }));
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 /** Logs a browser page in through the login form (the admin must exist). */

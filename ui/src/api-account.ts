@@ -1,6 +1,7 @@
 import type {
   ApiToken,
   AuditEntry,
+  ManagedUser,
   Role,
   RoleBinding,
   SessionView as SessionInfo,
@@ -8,7 +9,7 @@ import type {
 } from '../../src/store/records.ts';
 import { call } from './api';
 
-export type { ApiToken, AuditEntry, Role, SessionInfo };
+export type { ApiToken, AuditEntry, ManagedUser, Role, SessionInfo };
 
 export interface BindingInput {
   role: string;
@@ -40,8 +41,8 @@ export const accountApi = {
   revokeToken: (id: number) => call<void>('DELETE', `api/auth/tokens/${id}`),
   permissions: () => call<string[]>('GET', 'api/permissions'),
 
-  users: () => call<User[]>('GET', 'api/users'),
-  user: (id: number) => call<User & { roles: RoleBinding[] }>('GET', `api/users/${id}`),
+  users: () => call<ManagedUser[]>('GET', 'api/users'),
+  user: (id: number) => call<ManagedUser & { roles: RoleBinding[] }>('GET', `api/users/${id}`),
   createUser: (input: {
     username: string;
     password: string;
@@ -55,6 +56,7 @@ export const accountApi = {
     call<void>('POST', `api/users/${id}/password`, { password }),
   setRoles: (id: number, roles: BindingInput[]) => call<RoleBinding[]>('PUT', `api/users/${id}/roles`, roles),
   resetMfa: (id: number) => call<void>('DELETE', `api/users/${id}/mfa`),
+  unlock: (id: number) => call<void>('POST', `api/users/${id}/unlock`),
   removeUser: (id: number) => call<void>('DELETE', `api/users/${id}`),
 
   roles: () => call<Role[]>('GET', 'api/roles'),

@@ -165,7 +165,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         const token = String(cookie[SESSION_COOKIE]?.value ?? '');
         let session: Awaited<ReturnType<Authenticator['completeMfa']>>;
         try {
-          session = await authenticator.completeMfa(token, body.code);
+          session = await authenticator.completeMfa(token, body.code, clientContext(request, server));
         } catch (error) {
           if (error instanceof AuthError)
             await recordLogin(audit, { request, server }, '', 'failure', `mfa: ${error.code}`);

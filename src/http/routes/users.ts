@@ -1,9 +1,11 @@
 // Admin management of accounts and roles: who exists, what they may do and where.
 import { Elysia, t } from 'elysia';
+import type { Authenticator } from '../../auth/authenticator.ts';
 import { hashPassword, passwordProblem } from '../../auth/passwords.ts';
 import { ALL_PERMISSIONS, type Grant, isGrant } from '../../auth/permissions.ts';
 import type { ApiTokenStore } from '../../store/api-tokens.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
+import type { ManagedUser, User } from '../../store/records.ts';
 import type { RoleStore } from '../../store/roles.ts';
 import type { SessionStore } from '../../store/sessions.ts';
 import type { UserStore } from '../../store/users.ts';
@@ -18,6 +20,7 @@ export interface UserRouteDeps {
   sessions: SessionStore;
   tokens: ApiTokenStore;
   environments: EnvironmentStore;
+  authenticator: Authenticator;
 }
 
 const UserIdParams = t.Object({ userId: t.Integer({ minimum: 1 }) });
@@ -34,7 +37,13 @@ const RoleFields = {
   grants: t.Array(t.String(), { description: "permissions (kind:action), kind:* or '*'" }),
 };
 
-export function userRoutes({ access, users, roles, sessions, tokens, environments }: UserRouteDeps) {
+export function userRoutes(deps: UserRouteDeps) {
+  const { access, users, roles, sessions, tokens, environments, authenticator } = deps;
+  /** With whether failed logins make this account's logins wait now. */
+  const managed = (user: User): ManagedUser => {
+    const waitMs = authenticator.accountWaitMs(user.username);
+    return { ...user, loginDelayedUntil: waitMs > 0 ? new Date(Date.now() + waitMs).toISOString() : null };
+  };
   /** A reset password or a disabled account leaves no way in that was handed out before. */
   const endCredentials = async (userId: number) => {
     await sessions.removeAllOf(userId);
@@ -80,14 +89,14 @@ export function userRoutes({ access, users, roles, sessions, tokens, environment
       access: 'authenticated',
       detail: { summary: 'Every permission a role can grant', tags: ['roles'] },
     })
-    .get('/api/users', () => users.list(), {
+    .get('/api/users', async () => (await users.list()).map(managed), {
       access: 'users:read',
       detail: { summary: 'List users', tags: ['users'] },
     })
     .get(
       '/api/users/:userId',
       async ({ params }) => ({
-        ...(await requireUser(params.userId)),
+        ...managed(await requireUser(params.userId)),
         roles: await roles.bindingsOf(params.userId),
       }),
       {
@@ -168,6 +177,18 @@ export function userRoutes({ access, users, roles, sessions, tokens, environment
           summary: "Reset a user's password (ends their sessions and API tokens)",
           tags: ['users'],
         },
+      },
+    )
+    .post(
+      '/api/users/:userId/unlock',
+      async ({ params, set }) => {
+        authenticator.unlock((await requireUser(params.userId)).username);
+        set.status = 204;
+      },
+      {
+        access: 'users:manage',
+        params: UserIdParams,
+        detail: { summary: 'Lift the wait that failed logins put on a user', tags: ['users'] },
       },
     )
     .put(
