@@ -23,14 +23,14 @@ export const CSRF_HEADER = 'x-csrf-token';
 /** Per account name, known or not (so the answers tell no names apart). */
 export const ACCOUNT_THROTTLE: ThrottlePolicy = {
   freeFailures: 5,
-  firstDelayMs: 1000,
+  firstDelayMs: 2000,
   maxDelayMs: 15 * 60_000,
   forgetAfterMs: 60 * 60_000,
 };
 /** Per address, for every login method and the second-factor step. */
 export const ADDRESS_THROTTLE: ThrottlePolicy = {
   freeFailures: 20,
-  firstDelayMs: 1000,
+  firstDelayMs: 2000,
   maxDelayMs: 15 * 60_000,
   forgetAfterMs: 60 * 60_000,
 };
@@ -127,10 +127,11 @@ export class Authenticator {
    */
   async loginWithPassword(username: string, password: string, client: ClientContext): Promise<LoggedIn> {
     this.assertAddressAllowed(client);
+    // Measured as the attempt arrives, before the slow hash check.
+    const waitMs = this.accounts.waitMs(username);
     const credentials = await this.stores.users.credentials(username);
     const matches = await verifyPassword(password, credentials?.passwordHash ?? (await decoyHash));
     const rightPassword = matches && Boolean(credentials?.passwordHash);
-    const waitMs = this.accounts.waitMs(username);
     if (waitMs > 0 && !(rightPassword && credentials?.user.mfaEnabled)) {
       if (!rightPassword) this.recordAddressFailure(client);
       throw new AuthError(
