@@ -10,6 +10,8 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /** Whether lines of this level are written, to skip gathering fields nobody will see. */
+  enabled(level: LogLevel): boolean;
 }
 
 export function createLogger(
@@ -29,6 +31,7 @@ export function createLogger(
     warn: emit('warn'),
     error: emit('error'),
     child: (fields) => createLogger(level, write, { ...bound, ...fields }),
+    enabled: (at) => LOG_LEVELS.indexOf(at) >= threshold,
   };
 }
 

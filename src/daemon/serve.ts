@@ -103,6 +103,7 @@ export async function startServer(
       await services.jobs.close();
       await services.volumeHelpers.close();
       services.clients.closeAll();
+      await services.tokens.flush();
       await services.audit.flush();
       await store.db.close();
       logger.info('stopped');

@@ -38,8 +38,8 @@ type AccessCheck = ((context: CheckContext) => Promise<void>) & { [DECLARED]: Ac
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function accessControl(options: AccessOptions) {
-  // One lookup per request, whoever asks first: the body limits (before the body is read) or
-  // the derive below.
+  // One lookup per request, whoever asks first: the body limits (before the body is read), the
+  // derive below, or the audit trail for a request that failed before its hooks ran.
   const principals = new WeakMap<Request, Promise<Principal | undefined>>();
   const principalOf = (request: Request): Promise<Principal | undefined> => {
     let principal = principals.get(request);
@@ -103,6 +103,8 @@ export function accessControl(options: AccessOptions) {
       }),
     });
   return Object.assign(plugin, {
+    /** Who sent a request, also one that failed before its hooks ran (the audit trail asks). */
+    principalOf,
     /**
      * The route's check, for what runs before the derive (the body limits, before reading a
      * body): puts the caller on `context`, as the derive would (the audit trail names them

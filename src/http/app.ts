@@ -1,5 +1,5 @@
-// The HTTP application: error shape, security headers, access control, body limits, the audit
-// trail, the OpenAPI document, the API routes and the UI.
+// The HTTP application: the request log, error shape, security headers, access control, body
+// limits, the audit trail, the OpenAPI document, the API routes and the UI.
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import type { Logger } from '../daemon/logger.ts';
@@ -8,6 +8,7 @@ import { type Access, type AccessControl, assertEveryRouteDeclaresAccess, declar
 import { auditTrail } from './audit-trail.ts';
 import { assertBodyLimitsNameRoutes, bodyLimits } from './body-limits.ts';
 import { errorHandling } from './error-handling.ts';
+import { requestLog } from './request-log.ts';
 import { requestOrigins } from './request-origin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -47,7 +48,14 @@ export function createApp(deps: AppDeps) {
   const limits = bodyLimits(deps.access);
   const app = new Elysia()
     .use(requestOrigins(deps.proxy))
-    .use(auditTrail(deps.audit, (method, route) => accessByRoute.get(`${method} ${route}`)))
+    .use(requestLog(deps.logger))
+    .use(
+      auditTrail(
+        deps.audit,
+        (method, route) => accessByRoute.get(`${method} ${route}`),
+        deps.access.principalOf,
+      ),
+    )
     .use(errorHandling(deps.logger))
     .use(securityHeaders())
     .use(deps.access)

@@ -3,6 +3,7 @@
 // write their own entries, with details only they know.
 import { Elysia } from 'elysia';
 import type { Principal } from '../auth/principal.ts';
+import type { Logger } from '../daemon/logger.ts';
 import type { Job } from '../docker/views.ts';
 import type { AuditLog } from '../store/audit-log.ts';
 import type { Access } from './access.ts';
@@ -19,18 +20,24 @@ interface AuditedContext {
   principal?: Principal;
 }
 
-export function auditTrail(audit: AuditLog, accessOf: (method: string, route: string) => Access | undefined) {
+export function auditTrail(
+  audit: AuditLog,
+  accessOf: (method: string, route: string) => Access | undefined,
+  /** Who sent a request, also when it failed before access control ran (a body that does not parse). */
+  principalOf: (request: Request) => Promise<Principal | undefined>,
+) {
   const record = async (context: AuditedContext, status: number) => {
     const { request, route } = context;
     if (READS.has(request.method) || !route?.startsWith('/api/')) return;
     const access = accessOf(request.method, route);
     if (access === 'public') return;
+    const principal = context.principal ?? (await principalOf(request).catch(() => undefined));
     const environmentId = route.startsWith('/api/environments/:id')
       ? Number((context.params as { id?: string }).id)
       : null;
     await audit.record({
-      userId: context.principal?.userId ?? null,
-      username: context.principal?.username ?? '',
+      userId: principal?.userId ?? null,
+      username: principal?.username ?? '',
       sourceIp: clientContext(request, context.server as never).sourceIp,
       environmentId: Number.isInteger(environmentId) ? environmentId : null,
       action:
@@ -53,18 +60,21 @@ export function auditTrail(audit: AuditLog, accessOf: (method: string, route: st
     });
 }
 
-/** Logins are public routes; they say themselves how each attempt went. */
+/** Logins are public routes; they say themselves how each attempt went, in the audit log and the log. */
 export function recordLogin(
-  audit: AuditLog,
+  { audit, logger }: { audit: AuditLog; logger: Logger },
   context: { request: Request; server?: unknown },
   username: string,
   outcome: 'success' | 'failure',
   detail: string,
 ): Promise<void> {
+  const { sourceIp } = clientContext(context.request, context.server as never);
+  if (outcome === 'failure') logger.warn('login failed', { username, sourceIp, reason: detail });
+  else logger.info('logged in', { username, sourceIp, how: detail });
   return audit.record({
     userId: null,
     username,
-    sourceIp: clientContext(context.request, context.server as never).sourceIp,
+    sourceIp,
     environmentId: null,
     action: 'auth:login',
     target: username,

@@ -55,6 +55,7 @@ export async function startTestApp(): Promise<TestApp> {
     async close() {
       await services.jobs.close();
       services.clients.closeAll();
+      await services.tokens.flush();
       await services.audit.flush();
       await store.db.close();
       rmSync(dataDir, { recursive: true, force: true });

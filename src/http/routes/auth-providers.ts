@@ -17,6 +17,7 @@ import {
   PENDING_LOGIN_LIFETIME_MS,
   type PendingOAuthLogin,
 } from '../../auth/oidc.ts';
+import type { Logger } from '../../daemon/logger.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
 import type { AuthProviderStore } from '../../store/auth-providers.ts';
 import type { AuthProvider } from '../../store/records.ts';
@@ -36,6 +37,7 @@ export interface AuthProviderRouteDeps {
   users: UserStore;
   roles: RoleStore;
   audit: AuditLog;
+  logger: Logger;
   sessionLifetimes: SessionLifetimes;
 }
 
@@ -140,7 +142,7 @@ function callbackUrl(request: Request, slug: string): string {
 }
 
 export function authProviderRoutes(deps: AuthProviderRouteDeps) {
-  const { access, authProviders, audit } = deps;
+  const { access, authProviders } = deps;
   const oauth = new OAuthLogins();
   const pendingLogins = new Map<string, PendingOAuthLogin>();
 
@@ -192,7 +194,7 @@ export function authProviderRoutes(deps: AuthProviderRouteDeps) {
           const loggedIn = await signIn(provider, { ...identity, externalId: identity.dn }, client);
           setSessionCookies(cookie as never, request, loggedIn, deps.sessionLifetimes);
           await recordLogin(
-            audit,
+            deps,
             { request, server },
             loggedIn.user.username,
             'success',
@@ -203,7 +205,7 @@ export function authProviderRoutes(deps: AuthProviderRouteDeps) {
           const refusal = ldapRefusal(error);
           if (error instanceof LdapInvalidCredentialsError) deps.authenticator.recordAddressFailure(client);
           await recordLogin(
-            audit,
+            deps,
             { request, server },
             body.username,
             'failure',
@@ -271,12 +273,12 @@ export function authProviderRoutes(deps: AuthProviderRouteDeps) {
             clientContext(request, server),
           );
           setSessionCookies(cookie as never, request, loggedIn, deps.sessionLifetimes);
-          await recordLogin(audit, { request, server }, username, 'success', `oauth ${provider.slug}`);
+          await recordLogin(deps, { request, server }, username, 'success', `oauth ${provider.slug}`);
           return redirect(publicPath(request, '/'), 302);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           await recordLogin(
-            audit,
+            deps,
             { request, server },
             username,
             'failure',

@@ -8,6 +8,7 @@ import { hashPassword, passwordProblem, verifyPassword } from '../../auth/passwo
 import { grantIncludes, isTokenGrant, type TokenGrant } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { newRecoveryCodes, newTotpSecret, totpEnrolment } from '../../auth/totp.ts';
+import type { Logger } from '../../daemon/logger.ts';
 import type { ApiTokenStore } from '../../store/api-tokens.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
 import type { Me, SessionView, User } from '../../store/records.ts';
@@ -33,6 +34,7 @@ export interface AuthRouteDeps {
   recoveryCodes: RecoveryCodeStore;
   secrets: SecretBox;
   audit: AuditLog;
+  logger: Logger;
 }
 
 const tags = ['auth'];
@@ -75,7 +77,7 @@ const TokenIdParams = t.Object({ tokenId: t.Integer({ minimum: 1 }) });
 const SessionIdParams = t.Object({ sessionId: t.String({ pattern: '^[0-9a-f]{64}$' }) });
 
 export function authRoutes(deps: AuthRouteDeps) {
-  const { access, authenticator, users, roles, sessions, tokens, audit } = deps;
+  const { access, authenticator, users, roles, sessions, tokens } = deps;
 
   /** The person as the UI sees them, with the CSRF token their session needs. */
   const describeMe = async (user: User, csrfToken: string): Promise<Me> => ({
@@ -116,7 +118,7 @@ export function authRoutes(deps: AuthRouteDeps) {
           clientContext(request, server),
         );
         sessionCookies(cookie, request, loggedIn);
-        await recordLogin(audit, { request, server }, body.username, 'success', 'first admin created');
+        await recordLogin(deps, { request, server }, body.username, 'success', 'first admin created');
         set.status = 201;
         return describeMe(loggedIn.user, loggedIn.session.csrfToken);
       },
@@ -138,12 +140,12 @@ export function authRoutes(deps: AuthRouteDeps) {
           );
         } catch (error) {
           if (error instanceof AuthError)
-            await recordLogin(audit, { request, server }, body.username, 'failure', error.code);
+            await recordLogin(deps, { request, server }, body.username, 'failure', error.code);
           throw error;
         }
         sessionCookies(cookie, request, loggedIn);
         await recordLogin(
-          audit,
+          deps,
           { request, server },
           body.username,
           'success',
@@ -168,11 +170,11 @@ export function authRoutes(deps: AuthRouteDeps) {
           session = await authenticator.completeMfa(token, body.code, clientContext(request, server));
         } catch (error) {
           if (error instanceof AuthError)
-            await recordLogin(audit, { request, server }, '', 'failure', `mfa: ${error.code}`);
+            await recordLogin(deps, { request, server }, '', 'failure', `mfa: ${error.code}`);
           throw error;
         }
         const user = await requireUser({ userId: session.userId } as Principal);
-        await recordLogin(audit, { request, server }, user.username, 'success', 'second factor');
+        await recordLogin(deps, { request, server }, user.username, 'success', 'second factor');
         return describeMe(user, session.csrfToken);
       },
       {
