@@ -51,6 +51,24 @@ test('an admin adds a viewer on the Users page', async () => {
   await page.getByTestId('user-form').getByRole('button', { name: 'Cancel' }).click();
 });
 
+test('a user whose logins wait after failed ones is unlocked from the Users page', async () => {
+  // Seven counted failures (waiting out each wait once the free ones are gone): an 8 s wait.
+  const guesser = ApiSession.forServer(server.url);
+  for (let counted = 0; counted < 7; ) {
+    const answer = await guesser.login({ username: 'wendy', password: 'not her password' });
+    if (answer.status === 429) await Bun.sleep(Number(answer.headers.get('retry-after')) * 1000 + 50);
+    else counted++;
+  }
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('link', { name: 'Users' }).click();
+  const row = page.getByTestId('user-table').getByRole('row').filter({ hasText: 'wendy' });
+  await row.getByText('login delayed').waitFor();
+  await row.getByRole('button', { name: 'Unlock' }).click();
+  await row.getByText('active').waitFor();
+  expect(await row.getByRole('button', { name: 'Unlock' }).count()).toBe(0);
+  expect((await guesser.login({ username: 'wendy', password: 'tulip garden 4242' })).status).toBe(200);
+});
+
 test('a custom role is made from the permission matrix on the Roles page', async () => {
   await page.getByRole('link', { name: 'Roles' }).click();
   await page.getByRole('button', { name: 'Add a role' }).click();
