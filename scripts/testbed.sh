@@ -7,6 +7,8 @@
 #   - slapd with a seeded tree (scripts/testbed/slapd.sh)
 #   - registries with basic and token auth on 127.0.0.1:5001/5002 (scripts/testbed/registries.sh)
 #   - nginx and Caddy on 127.0.0.1:8081-8084 from the shipped configs (scripts/testbed/proxies.sh)
+#   - Podman's Docker-compatible API on /run/windflow-testbed-podman/podman.sock, with the
+#     busybox image (scripts/testbed/podman.sh)
 #   - the image windflow-test/busybox:latest, made from Debian's busybox-static with the
 #     Engine's image import, and the same image pushed to the registry; and
 #     windflow-test/pullable, which is only in the registry (for pulls that download layers)
@@ -78,11 +80,12 @@ if [ "${1:-}" = stop ]; then
   bash "$here/testbed/slapd.sh" stop
   bash "$here/testbed/registries.sh" stop
   bash "$here/testbed/proxies.sh" stop
+  bash "$here/testbed/podman.sh" stop
   exit 0
 fi
 
 install_packages() {
-  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap)
+  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap podman)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -300,6 +303,7 @@ registries_json=$(bash "$here/testbed/registries.sh" | tail -n 1)
 proxies_json=$(bash "$here/testbed/proxies.sh" "$TLS_DIR/server-cert.pem" "$TLS_DIR/server-key.pem" | tail -n 1)
 ensure_images
 ensure_debian_base
+podman_json=$(bash "$here/testbed/podman.sh" "$REGISTRY" "$IMAGE:latest" | tail -n 1)
 
 cat >"$STATE/env.json" <<JSON
 {
@@ -317,6 +321,7 @@ cat >"$STATE/env.json" <<JSON
   "postgresUrl": "$PG_URL",
   "ldap": $ldap_json,
   "proxies": $proxies_json,
+  "podman": $podman_json,
   "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest", "debian": "$DEBIAN_BASE" }
 }
 JSON

@@ -2,6 +2,9 @@
 // passed through to clients as the daemon sent them, so unread fields are not declared.
 
 export interface VersionAnswer {
+  /** Podman names itself here ("Podman Engine"); Docker says "Engine". */
+  Components?: { Name: string; Version: string }[];
+  Platform?: { Name: string };
   Version: string;
   ApiVersion: string;
   MinAPIVersion: string;

@@ -6,8 +6,12 @@ import type { Permission } from '../auth/permissions.ts';
 import type { ContainerInspect } from './types.ts';
 
 /** An environment's engine at a glance: version, host facts and resource counts. */
+/** Which program answers the Engine API: Docker, or Podman through its compatible API. */
+export type EngineKind = 'docker' | 'podman';
+
 export interface EnvironmentInfo {
   engine: {
+    kind: EngineKind;
     name: string;
     version: string;
     apiVersion: string;

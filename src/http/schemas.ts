@@ -97,6 +97,7 @@ export const ConnectionTestSchema = t.Object({ engineVersion: t.String(), apiVer
 export const EnvironmentInfoSchema = t.Object(
   {
     engine: t.Object({
+      kind: t.Union([t.Literal('docker'), t.Literal('podman')]),
       name: t.String(),
       version: t.String(),
       apiVersion: t.String(),

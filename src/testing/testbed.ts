@@ -39,6 +39,8 @@ export interface Testbed {
     upstreams: { root: number; subpath: number };
     sites: { proxy: 'nginx' | 'caddy'; url: string; upstream: 'root' | 'subpath' }[];
   };
+  /** Podman 4 (rootful) serving the Docker-compatible API; has `images.busybox` too. */
+  podman: { socket: string; version: string };
   images: {
     /** Imported from busybox-static; has sh, sleep, echo, cat ... on PATH. */
     busybox: string;

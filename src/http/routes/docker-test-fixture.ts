@@ -17,6 +17,7 @@ import type { Database } from '../../store/database.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { RegistryStore } from '../../store/registries.ts';
 import type { SecretBox } from '../../store/secret-box.ts';
+import type { TestEngine } from '../../testing/engines.ts';
 import { testApp } from '../../testing/http.ts';
 import { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
@@ -44,8 +45,12 @@ export interface LocalEnvironment {
   close(): Promise<void>;
 }
 
-export async function localEnvironment(options: ServiceOptions = {}): Promise<LocalEnvironment> {
-  const bed = testbed();
+/** The test bed's Docker daemon, unless `engine` names another (Podman, see engines.ts). */
+export async function localEnvironment({
+  engine,
+  ...options
+}: ServiceOptions & { engine?: TestEngine } = {}): Promise<LocalEnvironment> {
+  const bed = { ...testbed(), dockerSocket: engine?.socket ?? testbed().dockerSocket };
   const dataDir = mkdtempSync(join(tmpdir(), 'windflow-docker-routes-'));
   const logger = createLogger('error');
   const store = await openStore(

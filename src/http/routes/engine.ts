@@ -1,6 +1,8 @@
 // An environment's engine at a glance: version, host facts and resource counts.
+
 import { Elysia } from 'elysia';
 import type { DockerClient } from '../../docker/client.ts';
+import { engineKind } from '../../docker/engine-kind.ts';
 import type { EnvironmentInfo } from '../../docker/views.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
@@ -39,6 +41,7 @@ async function summarizeEngine(client: DockerClient): Promise<EnvironmentInfo> {
   ]);
   return {
     engine: {
+      kind: engineKind(version),
       name: info.Name,
       version: version.Version,
       apiVersion: version.ApiVersion,
