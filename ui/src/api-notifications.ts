@@ -26,13 +26,13 @@ export interface NotificationCatalogue {
   severities: Severity[];
 }
 
-const one = (id: number) => `/api/notifications/channels/${id}`;
+const one = (id: number) => `api/notifications/channels/${id}`;
 
 export const notificationsApi = {
-  catalogue: () => call<NotificationCatalogue>('GET', '/api/notifications/kinds'),
-  channels: () => call<NotificationChannel[]>('GET', '/api/notifications/channels'),
+  catalogue: () => call<NotificationCatalogue>('GET', 'api/notifications/kinds'),
+  channels: () => call<NotificationChannel[]>('GET', 'api/notifications/channels'),
   create: (input: NotificationChannelInput) =>
-    call<NotificationChannel>('POST', '/api/notifications/channels', input),
+    call<NotificationChannel>('POST', 'api/notifications/channels', input),
   update: (id: number, input: Partial<NotificationChannelInput>) =>
     call<NotificationChannel>('PATCH', one(id), input),
   remove: (id: number) => call<void>('DELETE', one(id)),
@@ -40,6 +40,6 @@ export const notificationsApi = {
   deliveries: (channelId?: number) =>
     call<NotificationDelivery[]>(
       'GET',
-      `/api/notifications/deliveries${channelId ? `?channelId=${channelId}` : ''}`,
+      `api/notifications/deliveries${channelId ? `?channelId=${channelId}` : ''}`,
     ),
 };
