@@ -25,7 +25,11 @@ import { RoleStore } from '../store/roles.ts';
 import { ScheduleStore } from '../store/schedules.ts';
 import { type SessionLifetimes, SessionStore } from '../store/sessions.ts';
 import { SettingsStore } from '../store/settings.ts';
+import { UpdateStore } from '../store/updates.ts';
 import { UserStore } from '../store/users.ts';
+import { UpdateChecker } from '../updates/update-checker.ts';
+import { autoUpdateKind, updateCheckKind } from '../updates/update-schedules.ts';
+import { UpdateService } from '../updates/update-service.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { OpenStore } from './store.ts';
 
@@ -77,6 +81,20 @@ export function createServices(
     onWriteError: (error) => logger.error('could not keep a job in the store', { error }),
   });
   const notificationChannels = new NotificationChannelStore(db, secrets);
+  const notifier = new Notifier(notificationChannels, logger, notifierOptions);
+  const updates = new UpdateStore(db);
+  const updateChecker = new UpdateChecker(registries, updates);
+  const updateService = new UpdateService({
+    environments,
+    clients,
+    registries,
+    checker: updateChecker,
+    updates,
+    notifier,
+    audit,
+  });
+  scheduler.register(updateCheckKind(updateService, notifier));
+  scheduler.register(autoUpdateKind(updateService, updates, notifier, () => undefined));
   return {
     dataDir,
     secrets,
@@ -94,7 +112,10 @@ export function createServices(
     scheduler,
     registries,
     notificationChannels,
-    notifier: new Notifier(notificationChannels, logger, notifierOptions),
+    notifier,
+    updates,
+    updateChecker,
+    updateService,
     /** Ports Windflow listens on, filled in once it listens: a channel may not point at them. */
     listeningPorts: [] as number[],
     volumeHelpers: new VolumeHelpers({ image: helperImage, owner: installationId }),

@@ -101,6 +101,22 @@ export class RegistryClient {
     };
   }
 
+  /**
+   * The digest a pull of `repository:tag` resolves to, from a HEAD on the manifest: Docker Hub
+   * does not count HEADs against its pull rate limit. Undefined when the registry sends no
+   * Docker-Content-Digest header (then `digest` reads the manifest).
+   */
+  async headDigest(repository: string, tag: string): Promise<string | undefined> {
+    const response = await this.send(
+      'HEAD',
+      `/v2/${repositoryPath(repository)}/manifests/${encodeURIComponent(tag)}`,
+      `repository:${repository}:pull`,
+      { accept: MANIFEST_TYPES.join(', ') },
+    );
+    await drain(response);
+    return response.headers.get('docker-content-digest') ?? undefined;
+  }
+
   private async paged<Page, Item>(
     first: string,
     scope: string,
@@ -135,6 +151,13 @@ export class RegistryClient {
     }
     if (!response.ok) {
       const text = await response.text();
+      if (response.status === 429) {
+        const wait = Number(response.headers.get('retry-after'));
+        throw new RegistryError(
+          429,
+          `${this.base} asks to slow down (rate limit)${Number.isFinite(wait) && wait > 0 ? `; retry in ${wait} s` : ''}`,
+        );
+      }
       throw new RegistryError(response.status, describeFailure(response.status, text, this.base));
     }
     return response;

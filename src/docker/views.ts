@@ -493,3 +493,47 @@ export interface StackPreview {
   currentCompose: string;
   currentEnv: string;
 }
+
+// Image updates: what a check found for a container's image, and what an update did.
+export type UpdateStatus = 'current' | 'available' | 'unknown' | 'error';
+
+export interface NewerTag {
+  tag: string;
+  bump: 'patch' | 'minor' | 'major';
+}
+
+export interface ContainerUpdate {
+  containerId: string;
+  containerName: string;
+  /** The reference the container was created from: registry/name:tag. */
+  image: string;
+  status: UpdateStatus;
+  /** The digest the running image was pulled as, and the one its tag has in the registry now. */
+  localDigest: string | null;
+  remoteDigest: string | null;
+  /** Newer versions when the tag is one (1.2.3 -> 1.2.4, 1.3.0, 2.0.0), newest per kind of bump. */
+  newerTags: NewerTag[];
+  error: string | null;
+  checkedAt: string | null;
+}
+
+export type UpdateOutcome = 'updated' | 'rolled-back' | 'refused' | 'failed' | 'current' | 'dry-run';
+
+export interface UpdateRun {
+  id: number;
+  environmentId: number;
+  scheduleId: number | null;
+  container: string;
+  fromImage: string;
+  toImage: string;
+  fromDigest: string | null;
+  toDigest: string | null;
+  /** What the scan gate said, when there was one. */
+  scanVerdict: string | null;
+  outcome: UpdateOutcome;
+  detail: string;
+  /** A user name, or "schedule: <name>". */
+  startedBy: string;
+  startedAt: string;
+  finishedAt: string | null;
+}

@@ -28,6 +28,7 @@ import { settingsRoutes } from './routes/settings.ts';
 import { stackRoutes } from './routes/stacks.ts';
 import { systemRoutes } from './routes/system.ts';
 import { terminalRoutes } from './routes/terminal.ts';
+import { updateRoutes } from './routes/updates.ts';
 import { userRoutes } from './routes/users.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps) {
     .use(systemRoutes(deps))
     .use(scheduleRoutes(deps))
     .use(notificationRoutes(deps))
+    .use(updateRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
   assertBodyLimitsNameRoutes(app.routes);
