@@ -1,9 +1,12 @@
-// Builds dist/windflow: one executable with the API, the migrations and the built UI inside.
-// The UI files are embedded through an entry point generated here, which imports each file of
-// ui/dist with `type: 'file'` (Bun then stores it in the executable) and hands the map to the CLI.
+// Builds dist/windflow: one executable with the API, the migrations, the built UI and the volume
+// browser's helper image inside. The files are embedded through an entry point generated here,
+// which imports each file of ui/dist and the helper image archive with `type: 'file'` (Bun then
+// stores them in the executable) and hands them to the CLI.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { HELPER_IMAGE } from '../src/docker/volume-helper.ts';
 import { uiAssetsFromDirectory } from '../src/http/ui-assets.ts';
+import { writeHelperImage } from './helper-image.ts';
 
 const root = join(import.meta.dir, '..');
 const buildDir = join(root, 'dist', '.build');
@@ -18,6 +21,13 @@ if (!assets.some(([urlPath]) => urlPath === '/index.html')) {
 
 const importPath = (file: string) => JSON.stringify(relative(buildDir, file));
 mkdirSync(buildDir, { recursive: true });
+const helperImage = join(buildDir, 'helper-image.tar');
+try {
+  writeHelperImage(helperImage, HELPER_IMAGE);
+} catch (error) {
+  console.error(`build: the helper image: ${(error as Error).message}`);
+  process.exit(1);
+}
 writeFileSync(
   entry,
   [
@@ -25,10 +35,11 @@ writeFileSync(
     ...assets.map(
       ([, file], index) => `import asset${index} from ${importPath(file)} with { type: 'file' };`,
     ),
+    `import helperImage from ${JSON.stringify(`./${relative(buildDir, helperImage)}`)} with { type: 'file' };`,
     'const uiAssets = new Map<string, string>([',
     ...assets.map(([urlPath], index) => `  [${JSON.stringify(urlPath)}, asset${index}],`),
     ']);',
-    'process.exitCode = await runCli(process.argv.slice(2), uiAssets);',
+    'process.exitCode = await runCli(process.argv.slice(2), uiAssets, helperImage);',
     '',
   ].join('\n'),
 );
@@ -43,4 +54,6 @@ const build = Bun.spawnSync(['bun', 'build', '--compile', ...minify, entry, '--o
 });
 rmSync(buildDir, { recursive: true, force: true });
 if (build.exitCode !== 0) process.exit(build.exitCode ?? 1);
-console.log(`build: ${relative(root, outfile)} with ${assets.length} UI files embedded`);
+console.log(
+  `build: ${relative(root, outfile)} with ${assets.length} UI files and the helper image ${HELPER_IMAGE} embedded`,
+);

@@ -27,7 +27,12 @@ ${SETTINGS.map((s) => `  --${s.flag.padEnd(15)} ${s.env.padEnd(24)} ${s.help}`).
   -h, --help
 `;
 
-export async function runCli(argv: string[], uiAssets: UiAssets): Promise<number> {
+/** `helperImageArchive`: the helper image (docker save format) the built binary carries. */
+export async function runCli(
+  argv: string[],
+  uiAssets: UiAssets,
+  helperImageArchive?: string,
+): Promise<number> {
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
     parsed = parseCommandLine(argv);
@@ -43,7 +48,7 @@ export async function runCli(argv: string[], uiAssets: UiAssets): Promise<number
   }
   const logger = createLogger(config.logLevel);
   try {
-    return await runCommand(command, config, logger, uiAssets);
+    return await runCommand(command, config, logger, uiAssets, helperImageArchive);
   } catch (error) {
     // Start-up failures (wrong key, unreachable database, port in use) are the operator's to fix:
     // say what happened without a stack trace.
@@ -57,6 +62,7 @@ async function runCommand(
   config: Config,
   logger: Logger,
   uiAssets: UiAssets,
+  helperImageArchive: string | undefined,
 ): Promise<number> {
   switch (command) {
     case 'version':
@@ -73,7 +79,7 @@ async function runCommand(
       await rotateKey(config, logger, process.env);
       return 0;
     case 'serve': {
-      const server = await startServer(config, logger, uiAssets);
+      const server = await startServer(config, logger, uiAssets, helperImageArchive);
       await untilSignalled(logger);
       await server.stop();
       return 0;

@@ -37,11 +37,13 @@ export async function startServer(
   config: Config,
   logger: Logger,
   uiAssets: UiAssets,
+  helperImageArchive?: string,
 ): Promise<RunningServer> {
   const tls = config.tls && readTlsMaterial(config.tls);
   const store = await openStore(config, logger);
   const services = createServices(store, {
     helperImage: config.helperImage,
+    helperImageArchive,
     installationId: await new SettingsStore(store.db).installationId(),
     logger,
     stacksDir: join(config.dataDir, 'stacks'),

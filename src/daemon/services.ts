@@ -37,8 +37,10 @@ export const SESSION_LIFETIMES: SessionLifetimes = { idleMs: 12 * 3_600_000, abs
 
 export interface ServiceOptions {
   sessionLifetimes?: SessionLifetimes;
-  /** The volume browser's helper image (default busybox). */
+  /** The volume browser's helper image (default: the one Windflow carries). */
   helperImage?: string;
+  /** The carried helper image as a `docker save` archive, loaded where it is missing. */
+  helperImageArchive?: string;
   /** Labels this installation's helper containers (default: this process only). */
   installationId?: string;
   /** Where failures in the background (a job's write) are told. */
@@ -56,6 +58,7 @@ export function createServices(
   {
     sessionLifetimes = SESSION_LIFETIMES,
     helperImage,
+    helperImageArchive,
     installationId,
     logger = createLogger('warn'),
     stacksDir,
@@ -118,7 +121,12 @@ export function createServices(
     updateService,
     /** Ports Windflow listens on, filled in once it listens: a channel may not point at them. */
     listeningPorts: [] as number[],
-    volumeHelpers: new VolumeHelpers({ image: helperImage, owner: installationId }),
+    volumeHelpers: new VolumeHelpers({
+      image: helperImage,
+      archive: helperImageArchive,
+      owner: installationId,
+      logger,
+    }),
     jobs,
     stackService: new StackService({
       stacks: new StackStore(db, secrets),

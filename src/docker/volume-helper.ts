@@ -2,12 +2,16 @@
 // per volume is kept for a short idle time so that browsing stays fast, then removed. Commands
 // run in it as argv arrays (never through a shell), and every helper is labelled with its owner
 // (one Windflow installation) so that a restart removes what a previous run left behind without
-// touching the helpers of another Windflow using the same daemon.
+// touching the helpers of another Windflow using the same daemon. The helper image is the one
+// Windflow carries (built from busybox-static, see scripts/helper-image.ts), loaded into an engine
+// that lacks it; no registry is needed. Another image (--helper-image) is pulled if missing.
 import { randomUUID } from 'node:crypto';
+import { VERSION } from '../daemon/version.ts';
 import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
 import { DockerApiError } from './errors.ts';
 import type { HijackedConnection } from './hijack.ts';
+import { importImages } from './images.ts';
 import { demuxDockerStream } from './streams.ts';
 import { MOUNT_ROOT } from './volume-paths.ts';
 
@@ -15,7 +19,9 @@ export const HELPER_LABEL = 'windflow.helper';
 export const HELPER_KIND = 'volume-browser';
 export const HELPER_VOLUME_LABEL = 'windflow.helper.volume';
 export const HELPER_OWNER_LABEL = 'windflow.helper.owner';
-export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
+/** The helper image Windflow carries, named for this version. */
+export const HELPER_IMAGE = `windflow/helper:${VERSION}`;
+export const DEFAULT_HELPER_IMAGE = HELPER_IMAGE;
 export const DEFAULT_HELPER_IDLE_MS = 30_000;
 
 /** A helper is not handed out again after this long (its `sleep` ends after an hour). */
@@ -24,8 +30,12 @@ const HELPER_LIFETIME_SECONDS = 3600;
 const MAX_STDERR_BYTES = 16_384;
 
 export interface VolumeHelperOptions {
-  /** Default: busybox. Needs busybox applets, not a shell. */
+  /** Default: the one Windflow carries. Needs busybox applets, not a shell. */
   image?: string;
+  /** HELPER_IMAGE as a `docker save` archive (the built binary carries it): loaded, not pulled. */
+  archive?: string;
+  /** Where loading the helper image is told. */
+  logger?: { info(message: string, fields?: Record<string, unknown>): void };
   /** How long an unused helper waits for the next operation; 0 removes it at once. */
   idleMs?: number;
   /** Who the helpers belong to: the same across restarts of one installation. Default: this object only. */
@@ -48,6 +58,8 @@ export interface HelperLease {
 
 export class VolumeHelpers {
   readonly image: string;
+  private readonly archive?: string;
+  private readonly logger?: VolumeHelperOptions['logger'];
   readonly idleMs: number;
   readonly owner: string;
   /** Helpers this object has started and not yet removed: removeLeftovers leaves them alone. */
@@ -57,6 +69,8 @@ export class VolumeHelpers {
 
   constructor(options: VolumeHelperOptions = {}) {
     this.image = options.image ?? DEFAULT_HELPER_IMAGE;
+    this.archive = options.archive;
+    this.logger = options.logger;
     this.idleMs = options.idleMs ?? DEFAULT_HELPER_IDLE_MS;
     this.owner = options.owner ?? randomUUID();
   }
@@ -83,7 +97,7 @@ export class VolumeHelpers {
     if (!state) {
       state = {
         volume,
-        ready: startHelper(client, this.image, volume, this.owner),
+        ready: startHelper(client, this.image, volume, this.owner, () => this.provideImage(client)),
         createdAt: Date.now(),
         users: 0,
         retired: false,
@@ -117,6 +131,27 @@ export class VolumeHelpers {
         else leased.idleTimer = setTimeout(() => void this.remove(client, leased), this.idleMs);
       },
     };
+  }
+
+  /** Gets the helper image onto an engine that lacks it: loads the one carried, pulls another. */
+  private async provideImage(client: DockerClient): Promise<void> {
+    if (this.image === HELPER_IMAGE && this.archive) {
+      const loaded = await importImages(client, Bun.file(this.archive).stream());
+      this.logger?.info('loaded the helper image into an engine', { image: HELPER_IMAGE, loaded });
+      return;
+    }
+    try {
+      for await (const _ of client.pullImage(this.image)) {
+        // Progress is not shown anywhere; the pull only has to finish.
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new HttpError(
+        502,
+        'HELPER_IMAGE_UNAVAILABLE',
+        `The volume browser's helper image ${this.image} is not on this engine and could not be pulled: ${reason}`,
+      );
+    }
   }
 
   /** Removes the unused helpers of one volume (before the volume itself is removed), or of all. */
@@ -183,6 +218,7 @@ async function startHelper(
   image: string,
   volume: string,
   owner: string,
+  provideImage: () => Promise<void>,
 ): Promise<string> {
   await client.request('GET', `/volumes/${encodeURIComponent(volume)}`).catch((error: unknown) => {
     if (error instanceof DockerApiError && error.status === 404) {
@@ -212,9 +248,7 @@ async function startHelper(
   const name = `windflow-browse-${volume}-${randomUUID().slice(0, 8)}`;
   const { Id } = await client.createContainer(spec, name).catch(async (error: unknown) => {
     if (!(error instanceof DockerApiError && error.status === 404)) throw error;
-    for await (const _ of client.pullImage(image)) {
-      // Progress is not shown anywhere; the pull only has to finish.
-    }
+    await provideImage();
     return client.createContainer(spec, name);
   });
   try {

@@ -22,6 +22,8 @@ export async function startBinary(options: {
   /** Default: any free port. */
   port?: number;
   env?: Record<string, string>;
+  /** Default: the test bed's busybox; null: none given, the binary uses the one it carries. */
+  helperImage?: string | null;
 }): Promise<RunningBinary> {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run "bun run build" first`);
   const child = Bun.spawn(
@@ -34,8 +36,9 @@ export async function startBinary(options: {
       options.dataDir,
       '--docker-socket',
       options.dockerSocket,
-      '--helper-image',
-      testbed().images.busybox,
+      ...(options.helperImage === null
+        ? []
+        : ['--helper-image', options.helperImage ?? testbed().images.busybox]),
     ],
     { env: { PATH: process.env.PATH ?? '', ...options.env }, stdout: 'inherit', stderr: 'pipe' },
   );
