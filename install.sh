@@ -38,9 +38,17 @@ ensure_bun() {
   npm install -g --silent bun >/dev/null
 }
 
+# The build embeds a helper image made from Debian's static busybox (the volume browser's).
+ensure_busybox_static() {
+  dpkg -s busybox-static >/dev/null 2>&1 && return
+  say "installing busybox-static (for the helper image the build embeds)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+}
+
 if [ -z "$binary" ]; then
   [ -f "$here/package.json" ] || die "no --binary given and $here is not a Windflow checkout"
   ensure_bun
+  ensure_busybox_static
   say "building from $here"
   (cd "$here" && bun install --frozen-lockfile --silent && bun run --silent build)
   binary="$here/dist/windflow"

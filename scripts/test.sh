@@ -11,6 +11,10 @@ if ! command -v bun >/dev/null; then
   npm install -g --silent bun >/dev/null
 fi
 bun install --frozen-lockfile --silent
+# The build embeds a helper image made from Debian's static busybox (the test bed wants it too).
+if ! dpkg -s busybox-static >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+fi
 bash scripts/testbed.sh
 bun run --silent typecheck
 bun run --silent lint
