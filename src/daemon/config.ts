@@ -71,7 +71,7 @@ export const SETTINGS = [
     key: 'helperImage',
     flag: 'helper-image',
     env: 'WINDFLOW_HELPER_IMAGE',
-    help: `busybox image for the volume browser's helper containers (default ${DEFAULT_HELPER_IMAGE})`,
+    help: `image for the volume browser's helper containers, with busybox applets (default ${DEFAULT_HELPER_IMAGE}, carried by Windflow)`,
   },
   {
     key: 'tls',
