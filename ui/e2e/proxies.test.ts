@@ -147,8 +147,6 @@ for (const site of bed.proxies.sites) {
 
     test('the audit log has the address the proxy saw, not a forged X-Forwarded-For', async () => {
       const api = new ApiSession((request) => fetch(request, { tls: { ca } }), base);
-      const login = await api.login({ username: 'admin', password: 'not the password' });
-      expect(login.status).toBe(401);
       const forged = await api.call(
         'POST',
         '/api/auth/login',
