@@ -21,6 +21,9 @@ FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile
+# The build makes the volume browser's helper image from Debian's static busybox.
+RUN [ -x /bin/busybox ] || (apt-get update && apt-get install -y --no-install-recommends busybox-static \
+    && rm -rf /var/lib/apt/lists/*)
 COPY . .
 RUN bun run build && mkdir -p /out/data && cp dist/windflow /out/windflow
 

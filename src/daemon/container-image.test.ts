@@ -5,7 +5,8 @@
 //
 // No registry is reachable here, so the Dockerfile's two base images are the test bed's:
 // BASE_IMAGE is its debootstrap Debian 12 (slimmed like debian:12-slim), and BUILD_IMAGE is that
-// Debian with this Bun and the locked node_modules already in /src, made here once per lockfile;
+// Debian with this Bun, Debian's static busybox (for the helper image) and the locked
+// node_modules already in /src, made here once per lockfile;
 // the Dockerfile's `bun install --frozen-lockfile` then has nothing to download.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
@@ -49,7 +50,13 @@ function tarOf(args: string[]): Uint8Array {
 /** Debian + this Bun + the locked node_modules in /src: what `bun install` would have made. */
 async function builderImage(): Promise<string> {
   const lock = readFileSync(join(root, 'bun.lock'));
-  const tag = createHash('sha256').update(lock).update(Bun.version).digest('hex').slice(0, 16);
+  const busybox = readFileSync('/bin/busybox');
+  const tag = createHash('sha256')
+    .update(lock)
+    .update(Bun.version)
+    .update(busybox)
+    .digest('hex')
+    .slice(0, 16);
   const reference = `windflow-test/bun-builder:${tag}`;
   if (
     await docker.inspectImage(reference).then(
@@ -62,10 +69,11 @@ async function builderImage(): Promise<string> {
   try {
     writeFileSync(
       join(work, 'Dockerfile'),
-      `FROM ${bed.images.debian}\nCOPY bun /usr/local/bin/bun\nCOPY node_modules /src/node_modules\n`,
+      `FROM ${bed.images.debian}\nCOPY bun /usr/local/bin/bun\nCOPY busybox /bin/busybox\nCOPY node_modules /src/node_modules\n`,
     );
     copyFileSync(process.execPath, join(work, 'bun'));
-    const context = tarOf(['-C', work, 'Dockerfile', 'bun', '-C', root, 'node_modules']);
+    writeFileSync(join(work, 'busybox'), busybox, { mode: 0o755 });
+    const context = tarOf(['-C', work, 'Dockerfile', 'bun', 'busybox', '-C', root, 'node_modules']);
     await build(context, { t: reference });
     return reference;
   } finally {
