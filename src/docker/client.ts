@@ -1,14 +1,17 @@
 // A client for one Docker daemon over Engine API v1.41+. It negotiates the API version once,
-// keeps its connections alive, puts a deadline on every call and a cancel on every stream.
+// keeps its connections alive, puts a deadline on every call and a cancel on every stream. How
+// the daemon is reached (socket, TCP, TLS, an agent) is its transport's business alone.
 import { chooseApiVersion } from './api-version.ts';
 import type { StatsSample } from './container-stats.ts';
 import { type DockerEndpoint, describeEndpoint } from './endpoint.ts';
 import { DockerApiError } from './errors.ts';
-import { type HijackedConnection, hijack } from './hijack.ts';
+import type { HijackedConnection } from './hijack.ts';
 import { encodeRegistryAuth, type RegistryAuth, splitReference } from './image-reference.ts';
 import { demuxDockerStream, jsonLines, type LogChunk, rawStream } from './streams.ts';
 import {
   type CallOptions,
+  type DockerTransport,
+  type ForwardRequest,
   HttpTransport,
   notEngineError,
   type QueryValue,
@@ -32,7 +35,7 @@ import type {
 export { compareVersions, MAX_API_VERSION, MIN_API_VERSION } from './api-version.ts';
 export type { HijackedConnection } from './hijack.ts';
 export type { LogChunk } from './streams.ts';
-export type { CallOptions, RequestOptions } from './transport.ts';
+export type { CallOptions, DockerTransport, ForwardRequest, RequestOptions } from './transport.ts';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -60,17 +63,20 @@ export interface RegistryOptions {
 }
 
 export class DockerClient {
-  private readonly http: HttpTransport;
+  private readonly http: DockerTransport;
   private readonly timeoutMs: number;
   private readonly closing = new AbortController();
   private negotiation: Promise<string> | undefined;
   private negotiatedVersion: string | undefined;
 
+  /** `transport` is required for an edge endpoint (the agent's tunnel) and optional otherwise. */
   constructor(
     readonly endpoint: DockerEndpoint,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; transport?: DockerTransport } = {},
   ) {
-    this.http = new HttpTransport(endpoint);
+    if (!options.transport && endpoint.kind === 'edge')
+      throw new Error('an edge endpoint needs the transport of its agent hub');
+    this.http = options.transport ?? new HttpTransport(endpoint as Exclude<DockerEndpoint, { kind: 'edge' }>);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
@@ -138,7 +144,7 @@ export class DockerClient {
   /** An upgraded connection carrying a raw stream both ways (exec start, attach). */
   async hijack(method: string, path: string, options: RequestOptions = {}): Promise<HijackedConnection> {
     this.throwIfClosed();
-    return hijack(this.endpoint, {
+    return this.http.hijack({
       method,
       path: await this.versioned(path, options.signal),
       query: options.query,
@@ -146,6 +152,15 @@ export class DockerClient {
       signal: this.untilClosed(options.signal),
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
     });
+  }
+
+  /**
+   * Passes a request through unchanged (the Engine API endpoint per environment): the answer
+   * comes back as the daemon gave it, error statuses included. The caller reads or cancels it.
+   */
+  forward(request: ForwardRequest): Promise<Response> {
+    this.throwIfClosed();
+    return this.http.forward({ ...request, signal: this.untilClosed(request.signal) });
   }
 
   /**

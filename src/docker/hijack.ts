@@ -2,7 +2,7 @@
 // request with 101 (or 200 on old daemons) and the socket then carries the raw stream both
 // ways. fetch cannot hand over the socket, so the request is written by hand on a Bun socket.
 import type { Socket } from 'bun';
-import { type DockerEndpoint, tlsOptions } from './endpoint.ts';
+import { type DockerEndpoint, endpointHeaders, type HttpEndpoint, tlsOptions } from './endpoint.ts';
 import { apiError, buildUrl, type QueryValue, timeoutError, unreachableError } from './transport.ts';
 
 export interface HijackedConnection {
@@ -31,7 +31,10 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 // How much output may wait unread before the socket stops reading from the daemon.
 const OUTPUT_BUFFER_BYTES = 1 << 20;
 
-export function hijack(endpoint: DockerEndpoint, request: HijackRequest): Promise<HijackedConnection> {
+export function hijack(target: DockerEndpoint, request: HijackRequest): Promise<HijackedConnection> {
+  if (target.kind === 'edge') throw new Error('an edge endpoint is reached through its agent, not a socket');
+  const endpoint: HttpEndpoint = target;
+  const tls = tlsOptions(endpoint);
   return new Promise((resolve, reject) => {
     let socket: Socket | undefined;
     let head = Buffer.alloc(0);
@@ -124,7 +127,7 @@ export function hijack(endpoint: DockerEndpoint, request: HijackRequest): Promis
       open(opened: Socket) {
         socket = opened;
         if (settled) opened.terminate();
-        else if (endpoint.kind !== 'tcp-tls') opened.write(encodeRequest(endpoint, request));
+        else if (!tls) opened.write(encodeRequest(endpoint, request));
       },
       handshake(opened: Socket, verified: boolean, verifyError: Error | null) {
         if (settled) return;
@@ -166,10 +169,7 @@ export function hijack(endpoint: DockerEndpoint, request: HijackRequest): Promis
           : Bun.connect({
               hostname: endpoint.host,
               port: endpoint.port,
-              tls:
-                endpoint.kind === 'tcp-tls'
-                  ? { ...tlsOptions(endpoint), serverName: endpoint.host }
-                  : undefined,
+              tls: tls ? { ...tls, serverName: endpoint.host } : undefined,
               socket: handlers,
             });
       connecting.catch((error: unknown) => fail(unreachableError(endpoint, error)));
@@ -180,7 +180,7 @@ export function hijack(endpoint: DockerEndpoint, request: HijackRequest): Promis
   });
 }
 
-function encodeRequest(endpoint: DockerEndpoint, request: HijackRequest): string {
+function encodeRequest(endpoint: HttpEndpoint, request: HijackRequest): string {
   const url = new URL(buildUrl(endpoint, request.path, request.query));
   const body = request.body === undefined ? '' : JSON.stringify(request.body);
   return [
@@ -189,6 +189,7 @@ function encodeRequest(endpoint: DockerEndpoint, request: HijackRequest): string
     'Connection: Upgrade',
     'Upgrade: tcp',
     'Content-Type: application/json',
+    ...Object.entries(endpointHeaders(endpoint)).map(([name, value]) => `${name}: ${value}`),
     `Content-Length: ${Buffer.byteLength(body)}`,
     '',
     body,

@@ -1,14 +1,24 @@
-// HTTP to the daemon, one Bun.FetchSession per endpoint (unix socket, plain TCP or TLS): its
-// keep-alive pool is the client's own and reuses a connection only once the previous answer's
-// body is read to the end or cancelled. This module does that for every answer it does not
-// hand over, errors and empty answers included.
-import { type DockerEndpoint, describeEndpoint, originOf, tlsOptions } from './endpoint.ts';
+// How a Docker client reaches its daemon: the DockerTransport seam (requests, streams and
+// hijacked connections), and its HTTP kind, one Bun.FetchSession per endpoint (unix socket,
+// plain TCP, TLS or a standard agent): its keep-alive pool is the client's own and reuses a
+// connection only once the previous answer's body is read to the end or cancelled. This module
+// does that for every answer it does not hand over, errors and empty answers included. Edge
+// agents implement the same seam over their tunnel (src/agents/edge-session.ts).
+import {
+  type DockerEndpoint,
+  describeEndpoint,
+  endpointHeaders,
+  type HttpEndpoint,
+  originOf,
+  tlsOptions,
+} from './endpoint.ts';
 import {
   DockerApiError,
   DockerNotEngineError,
   DockerTimeoutError,
   DockerUnreachableError,
 } from './errors.ts';
+import { type HijackedConnection, type HijackRequest, hijack } from './hijack.ts';
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -25,20 +35,65 @@ export interface RequestOptions extends CallOptions {
   headers?: Record<string, string>;
 }
 
-type Exchange = RequestOptions & { timeoutMs: number };
+export type Exchange = RequestOptions & { timeoutMs: number };
+
+/** A request passed through as it came (the Engine API endpoint per environment). */
+export interface ForwardRequest {
+  method: string;
+  /** Path and query, versioned or not, exactly as the caller sent them. */
+  path: string;
+  headers: Record<string, string>;
+  body?: ReadableStream<Uint8Array> | Uint8Array;
+  signal?: AbortSignal;
+}
+
+/**
+ * Everything a DockerClient needs from the way to its daemon. Paths arrive versioned and
+ * without their query; errors are DockerApiError (the daemon said no), DockerUnreachableError
+ * or DockerTimeoutError, whatever carries them.
+ */
+export interface DockerTransport {
+  requestJson<T>(method: string, path: string, options: Exchange): Promise<T>;
+  /** The answer's body once its headers are in; see HttpTransport.openStream. */
+  openStream(method: string, path: string, options: Exchange): Promise<ReadableStream<Uint8Array>>;
+  /** An upgraded connection carrying a raw stream both ways (exec start, attach). */
+  hijack(request: HijackRequest): Promise<HijackedConnection>;
+  /** The daemon's answer, error statuses included, for passing through unchanged. */
+  forward(request: ForwardRequest): Promise<Response>;
+  /** Ends what the transport holds open; idle connections go. */
+  close(): void;
+}
 
 /** One endpoint's HTTP connections: a keep-alive pool of their own that `close` empties. */
-export class HttpTransport {
+export class HttpTransport implements DockerTransport {
   private readonly session: Bun.FetchSession;
+  private readonly headers: Record<string, string>;
 
-  constructor(readonly endpoint: DockerEndpoint) {
+  constructor(readonly endpoint: HttpEndpoint) {
+    const tls = tlsOptions(endpoint);
     this.session = new Bun.FetchSession(
-      endpoint.kind === 'unix'
-        ? { unix: endpoint.socketPath }
-        : endpoint.kind === 'tcp-tls'
-          ? { tls: tlsOptions(endpoint) }
-          : {},
+      endpoint.kind === 'unix' ? { unix: endpoint.socketPath } : tls ? { tls } : {},
     );
+    this.headers = endpointHeaders(endpoint);
+  }
+
+  hijack(request: HijackRequest): Promise<HijackedConnection> {
+    return hijack(this.endpoint, request);
+  }
+
+  forward(request: ForwardRequest): Promise<Response> {
+    return this.session
+      .fetch(`${originOf(this.endpoint)}${request.path}`, {
+        method: request.method,
+        headers: { ...request.headers, ...this.headers },
+        body: request.body as RequestInit['body'],
+        signal: request.signal,
+        redirect: 'manual',
+      })
+      .catch((error: unknown) => {
+        if (request.signal?.aborted) throw request.signal.reason;
+        throw unreachableError(this.endpoint, error);
+      });
   }
 
   /** A JSON answer parsed, a text answer as text, an empty one (204, 304) as undefined. */
@@ -114,7 +169,11 @@ export class HttpTransport {
       // The daemon answers a path that cleans to another one (`x%2F..%2Finfo`) with a redirect
       // to it: following that would let a crafted id reach a different endpoint.
       redirect: 'manual',
-      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...options.headers },
+      headers: {
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...options.headers,
+        ...this.headers,
+      },
     });
     // 304 is the daemon's "already so" (starting a running container): not an error.
     if (response.ok || response.status === 304) return response;
@@ -122,14 +181,19 @@ export class HttpTransport {
   }
 }
 
-export function buildUrl(endpoint: DockerEndpoint, path: string, query?: Record<string, QueryValue>): string {
+export function buildUrl(endpoint: HttpEndpoint, path: string, query?: Record<string, QueryValue>): string {
+  return `${originOf(endpoint)}${pathWithQuery(path, query)}`;
+}
+
+/** The path with its query string; booleans as the daemon reads them (1 and 0). */
+export function pathWithQuery(path: string, query?: Record<string, QueryValue>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined)
       search.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
   }
   const queryString = search.toString();
-  return `${originOf(endpoint)}${path}${queryString ? `?${queryString}` : ''}`;
+  return `${path}${queryString ? `?${queryString}` : ''}`;
 }
 
 export function unreachableError(endpoint: DockerEndpoint, cause: unknown): DockerUnreachableError {
@@ -169,7 +233,7 @@ export function apiError(status: number, text: string): DockerApiError {
   return new DockerApiError(status, `The endpoint answered HTTP ${status} without a Docker error message`);
 }
 
-function encodeBody(body: unknown): { body?: RequestInit['body']; contentType?: string } {
+export function encodeBody(body: unknown): { body?: RequestInit['body']; contentType?: string } {
   if (body === undefined) return {};
   if (body instanceof ReadableStream || body instanceof Uint8Array || body instanceof Blob) {
     return { body: body as RequestInit['body'], contentType: 'application/x-tar' };
