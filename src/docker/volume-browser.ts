@@ -327,7 +327,7 @@ function splitLast(segments: readonly string[]): [string[], string] {
 
 /**
  * One folder's entries (and the folder itself first, with minDepth 0) in at most three execs
- * whatever their number: find names them, one stat (through xargs) reads them all, and one loop
+ * whatever their number: find names them, one stat (run by find) reads them all, and one loop
  * reads the symbolic links' targets. Names may hold any byte but NUL, so names travel
  * NUL-separated, and stat's lines are read against the names find gave.
  */
@@ -338,27 +338,36 @@ async function listEntries(
   minDepth: 0 | 1,
   segments: readonly string[],
 ): Promise<VolumeEntry[]> {
-  const found = await execIn(client, helper, [
-    'find',
-    directory,
-    '-mindepth',
-    String(minDepth),
-    '-maxdepth',
-    '1',
-    '-print0',
-  ]);
+  const listing = ['find', directory, '-mindepth', String(minDepth), '-maxdepth', '1'];
+  const found = await execIn(client, helper, [...listing, '-print0']);
   if (found.exitCode !== 0 && found.stdout.length === 0) throw commandFailed(found.stderr, segments);
   const paths = nulSeparated(found.stdout);
   if (paths.length === 0) return [];
-  const stats = await execIn(client, helper, ['xargs', '-0', 'stat', '-c', `${STAT_FORMAT} %n`, '--'], {
-    input: streamOf(found.stdout),
-  });
+  // find hands the names to stat itself: no command here reads its input, so listings work
+  // through agents that carry no stdin (a Hawser edge agent) or no half-close (Hawser standard).
+  const stats = await execIn(client, helper, [
+    ...listing,
+    '-exec',
+    'stat',
+    '-c',
+    `${STAT_FORMAT} %n`,
+    '--',
+    '{}',
+    '+',
+  ]);
   const listed = parseStats(new TextDecoder().decode(stats.stdout), paths);
   const links = listed.filter(({ entry }) => entry.type === 'symlink');
   if (links.length > 0) {
-    const targets = await execIn(client, helper, READ_LINKS, {
-      input: streamOf(Buffer.concat(links.flatMap(({ path }) => [path.bytes, NUL]))),
-    });
+    // The same folder in the same order: the nth link found is the nth link listed.
+    const targets = await execIn(client, helper, [
+      ...listing,
+      '-type',
+      'l',
+      '-exec',
+      ...READ_LINKS,
+      '{}',
+      '+',
+    ]);
     nulSeparated(targets.stdout).forEach((target, index) => {
       const link = links[index];
       if (link && target.text) link.entry.target = target.text;
@@ -367,9 +376,8 @@ async function listEntries(
   return listed.map(({ entry }) => entry);
 }
 
-// readlink for each NUL-separated path on stdin, each target followed by a NUL (empty if gone).
-const READ_LINKS = ['xargs', '-0', 'sh', '-c', 'for f; do readlink -n -- "$f"; printf "\\0"; done', 'sh'];
-const NUL = new Uint8Array([0]);
+// readlink for each path given, each target followed by a NUL (empty if gone).
+const READ_LINKS = ['sh', '-c', 'for f; do readlink -n -- "$f"; printf "\\0"; done', 'sh'];
 
 /** One NUL-terminated field (a name as find gave it, a link target): its bytes and its text. */
 interface NulField {
@@ -415,10 +423,6 @@ function nulSeparated(bytes: Uint8Array): NulField[] {
     fields.push({ bytes: field, text: decoder.decode(field) });
   }
   return fields;
-}
-
-function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new Blob([bytes]).stream();
 }
 
 function toEntry(fields: string, absolute: string): VolumeEntry {
