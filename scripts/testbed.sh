@@ -9,6 +9,7 @@
 #   - nginx and Caddy on 127.0.0.1:8081-8084 from the shipped configs (scripts/testbed/proxies.sh)
 #   - Podman's Docker-compatible API on /run/windflow-testbed-podman/podman.sock, with the
 #     busybox image (scripts/testbed/podman.sh)
+#   - the real Hawser agent, copied from ../shared/hawser/ beside the checkout (never committed)
 #   - the image windflow-test/busybox:latest, made from Debian's busybox-static with the
 #     Engine's image import, and the same image pushed to the registry; and
 #     windflow-test/pullable, which is only in the registry (for pulls that download layers)
@@ -293,7 +294,21 @@ ensure_debian_base() {
     >"$LOGS/image-import.log" || die "image import of $DEBIAN_BASE failed" "$LOGS/image-import.log"
 }
 
+# The Hawser agent binary lives outside the repository (third-party, not ours to commit): CI
+# puts a read-only shared/ beside the clone. Copied so that tests run it from the test bed.
+HAWSER=$STATE/hawser
+ensure_hawser() {
+  local source
+  source=$(cd "$here/.." && pwd)/../shared/hawser/hawser
+  if [ -f "$source" ] && ! cmp -s "$source" "$HAWSER"; then
+    say "copying the Hawser agent from $source"
+    install -m 0755 "$source" "$HAWSER"
+  fi
+  [ -x "$HAWSER" ] || die "the Hawser agent is missing: expected $source"
+}
+
 install_packages
+ensure_hawser
 ensure_docker
 ensure_tls_docker
 ensure_registry
@@ -322,6 +337,7 @@ cat >"$STATE/env.json" <<JSON
   "ldap": $ldap_json,
   "proxies": $proxies_json,
   "podman": $podman_json,
+  "hawser": "$HAWSER",
   "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest", "debian": "$DEBIAN_BASE" }
 }
 JSON

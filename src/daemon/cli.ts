@@ -1,5 +1,6 @@
 // The `windflow` command line. The entry points (main.ts for development, the generated one
 // for the compiled binary) differ only in where the UI files come from.
+import { runAgentCommand } from '../agents/agent-command.ts';
 import type { UiAssets } from '../http/ui-assets.ts';
 import type { Config } from './config.ts';
 import { ConfigError, parseCommandLine, SETTINGS } from './config.ts';
@@ -17,6 +18,7 @@ Usage: windflow [command] [options]
 
 Commands:
   serve       run the web server (default)
+  agent       run as an agent on a remote host (windflow agent --help)
   migrate     apply pending database migrations and exit
   rotate-key  re-seal every secret with a new key (WINDFLOW_NEW_ENCRYPTION_KEY, or a new key file)
   healthcheck ask the server running here with these settings for /api/health; exit 0 if healthy
@@ -33,6 +35,7 @@ export async function runCli(
   uiAssets: UiAssets,
   helperImageArchive?: string,
 ): Promise<number> {
+  if (argv[0] === 'agent') return runAgentCommand(argv.slice(1));
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
     parsed = parseCommandLine(argv);

@@ -57,6 +57,7 @@ export async function startServer(
   const abandoned = await services.stackService.abandonInterrupted();
   if (abandoned > 0)
     logger.warn('stack deploys interrupted by the last stop were marked failed', { abandoned });
+  await services.agentStore.markAllDisconnected();
   await services.roles.ensureBuiltinRoles();
   if (store.firstStart) await addLocalEnvironment(services.environments, config.dockerSocket, logger);
   if (!config.auth) {
@@ -99,6 +100,7 @@ export async function startServer(
     url,
     async stop() {
       retention.stop();
+      services.agents.close();
       await app.stop();
       await services.scheduler.stop();
       await services.notifier.stop();

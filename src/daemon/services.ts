@@ -2,6 +2,7 @@
 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AgentHub, type HubOptions } from '../agents/agent-hub.ts';
 import { Authenticator } from '../auth/authenticator.ts';
 import { VolumeHelpers } from '../docker/volume-helper.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
@@ -13,6 +14,7 @@ import { Notifier, type NotifierOptions } from '../notifications/notifier.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { StackService } from '../stacks/stack-service.ts';
 import { StackStore } from '../stacks/stack-store.ts';
+import { AgentStore } from '../store/agents.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
@@ -43,7 +45,7 @@ export interface ServiceOptions {
   helperImageArchive?: string;
   /** Labels this installation's helper containers (default: this process only). */
   installationId?: string;
-  /** Where failures in the background (a job's write) are told. */
+  /** Where failures in the background (a job's write) and agent connections are told. */
   logger?: Logger;
   /** Where stacks keep their folders (compose.yaml, .env, build contexts): `<data dir>/stacks`. */
   stacksDir?: string;
@@ -51,6 +53,7 @@ export interface ServiceOptions {
   notifier?: NotifierOptions;
   /** Windflow's data directory, which no environment's socket path may point into. */
   dataDir?: string;
+  agentHeartbeat?: HubOptions;
 }
 
 export function createServices(
@@ -64,9 +67,12 @@ export function createServices(
     stacksDir,
     notifier: notifierOptions,
     dataDir,
+    agentHeartbeat,
   }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
+  const agentStore = new AgentStore(db, secrets);
+  const agents = new AgentHub(agentStore, logger, agentHeartbeat);
   const users = new UserStore(db);
   const roles = new RoleStore(db);
   const sessions = new SessionStore(db, sessionLifetimes);
@@ -74,7 +80,7 @@ export function createServices(
   const recoveryCodes = new RecoveryCodeStore(db);
   const settings = new SettingsStore(db);
   const audit = new AuditLog(db);
-  const clients = new DockerClientPool(environments);
+  const clients = new DockerClientPool(environments, { store: agentStore, hub: agents });
   const schedules = new ScheduleStore(db);
   const scheduler = new Scheduler(schedules, logger);
   scheduler.register(imagePruneKind(environments, clients));
@@ -110,6 +116,8 @@ export function createServices(
     recoveryCodes,
     audit,
     authProviders: new AuthProviderStore(db, secrets),
+    agentStore,
+    agents,
     clients,
     schedules,
     scheduler,

@@ -14,8 +14,30 @@ export function parseHostPort(address: string): { host: string; port: number } {
   return { host: (match[1] ?? match[2]) as string, port: Number(match[3]) };
 }
 
-export function endpointFor(environment: Environment, tls: TlsMaterial | undefined): DockerEndpoint {
+/** A standard agent's address: host:port (HTTP) or http(s)://host:port. */
+export function parseAgentAddress(address: string): { host: string; port: number; secure: boolean } {
+  const match = /^(https?):\/\/(.+?)\/?$/.exec(address);
+  return { ...parseHostPort(match ? (match[2] as string) : address), secure: match?.[1] === 'https' };
+}
+
+export function endpointFor(
+  environment: Environment,
+  tls: TlsMaterial | undefined,
+  agentToken?: string,
+): DockerEndpoint {
   switch (environment.type) {
+    case 'hawser-standard': {
+      const { host, port, secure } = parseAgentAddress(environment.address);
+      return {
+        kind: 'hawser',
+        host,
+        port,
+        token: agentToken ?? '',
+        ...(secure ? { tls: { ca: tls?.ca ?? '' } } : {}),
+      };
+    }
+    case 'edge':
+      return { kind: 'edge', environmentId: environment.id };
     case 'local-socket':
       return { kind: 'unix', socketPath: environment.address };
     case 'tcp':

@@ -10,6 +10,7 @@ import { assertBodyLimitsNameRoutes, bodyLimits } from './body-limits.ts';
 import { errorHandling } from './error-handling.ts';
 import { requestLog } from './request-log.ts';
 import { requestOrigins } from './request-origin.ts';
+import { agentConnectRoutes } from './routes/agent-connect.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { authProviderRoutes } from './routes/auth-providers.ts';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps) {
     .use(auditRoutes(deps))
     .use(settingsRoutes(deps))
     .use(environmentRoutes(deps))
+    .use(agentConnectRoutes(deps))
     .use(engineRoutes(deps))
     .use(containerRoutes(deps))
     .use(containerStreamRoutes(deps))

@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
-import { parseHostPort } from '../environments/endpoint.ts';
+import { parseAgentAddress, parseHostPort } from '../environments/endpoint.ts';
 import type { EnvironmentType } from '../store/records.ts';
 import { HttpError } from './errors.ts';
 
@@ -30,13 +30,24 @@ export async function assertValidEnvironment(
   rules: AddressRules = {},
 ): Promise<void> {
   if (type === 'local-socket') return assertSocketPath(address, rules);
-  const parsed = hostPortOf(address);
+  // An edge agent dials in: there is no address to check.
+  if (type === 'edge') return;
+  const parsed = type === 'hawser-standard' ? agentAddressOf(address) : hostPortOf(address);
   if (parsed === undefined) invalid(`a ${type} address is host:port, e.g. 10.0.0.5:2376`);
   if (parsed.port < 1 || parsed.port > 65535) invalid('the port must be from 1 to 65535');
   if (type === 'tcp-tls' && !(tls.ca && tls.cert && tls.key)) {
     invalid('tcp-tls needs the CA certificate, the client certificate and the client key (PEM)');
   }
   await assertReachableHost(parsed.host);
+}
+
+/** A standard agent's [http(s)://]host:port, or undefined. */
+function agentAddressOf(address: string): { host: string; port: number } | undefined {
+  try {
+    return parseAgentAddress(address);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A TCP host that is not link-local, a metadata service, multicast or unspecified, nor resolves to one. */

@@ -19,7 +19,54 @@ export const ErrorSchema = t.Object({ code: t.String(), message: t.String() }, {
 
 export const EnvironmentIdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 
-const EnvironmentType = t.Union([t.Literal('local-socket'), t.Literal('tcp'), t.Literal('tcp-tls')]);
+const EnvironmentType = t.Union([
+  t.Literal('local-socket'),
+  t.Literal('tcp'),
+  t.Literal('tcp-tls'),
+  t.Literal('hawser-standard'),
+  t.Literal('edge'),
+]);
+
+const Nullable = <T extends Parameters<typeof t.Nullable>[0]>(schema: T) => t.Nullable(schema);
+
+export const AgentStatusSchema = t.Object(
+  {
+    kind: t.Union([t.Literal('hawser-standard'), t.Literal('edge')]),
+    connected: t.Boolean(),
+    tokenHint: Nullable(t.String()),
+    agentId: Nullable(t.String()),
+    agentName: Nullable(t.String()),
+    agentVersion: Nullable(t.String()),
+    protocolVersion: Nullable(t.String()),
+    dockerVersion: Nullable(t.String()),
+    hostname: Nullable(t.String()),
+    capabilities: t.Array(t.String()),
+    extras: t.Array(t.String()),
+    connectedAt: Nullable(t.String()),
+    lastSeenAt: Nullable(t.String()),
+    latencyMs: Nullable(t.Number()),
+  },
+  { title: 'AgentStatus' },
+);
+
+export const AgentConnectionEventSchema = t.Object({
+  event: t.Union([t.Literal('connected'), t.Literal('disconnected'), t.Literal('refused')]),
+  detail: t.String(),
+  remoteAddress: Nullable(t.String()),
+  at: t.String(),
+});
+
+export const EdgeEnrolmentSchema = t.Object(
+  {
+    token: t.String({ description: 'shown once; only its hash is kept' }),
+    serverUrl: t.String({ description: 'the WebSocket URL the agent dials' }),
+    commands: t.Object({
+      windflow: t.String({ description: 'run Windflow itself as the agent' }),
+      hawser: t.String({ description: 'run the Hawser agent (Docker)' }),
+    }),
+  },
+  { title: 'EdgeEnrolment' },
+);
 
 const Labels = t.Record(t.String({ pattern: '^[A-Za-z0-9._/-]{1,63}$' }), t.String({ maxLength: 256 }), {
   description: 'free-form key=value tags, e.g. site=paris',
@@ -61,9 +108,15 @@ export const EnvironmentSchema = t.Object(
     hostPolicy: HostPolicySchema,
     createdAt: t.String(),
     updatedAt: t.String(),
+    agent: t.Optional(AgentStatusSchema),
   },
   { title: 'Environment' },
 );
+
+export const EnvironmentCreatedSchema = t.Composite([
+  EnvironmentSchema,
+  t.Object({ enrolment: t.Optional(EdgeEnrolmentSchema) }),
+]);
 
 const environmentFields = {
   name: t.String({
@@ -73,12 +126,19 @@ const environmentFields = {
   }),
   type: EnvironmentType,
   address: t.String({
-    minLength: 1,
     maxLength: 512,
-    pattern: '^[^\\x00-\\x1f\\x7f]+$',
+    pattern: '^[^\\x00-\\x1f\\x7f]*$',
     error: 'an address is a socket path or host:port, on one line',
-    description: 'socket path for local-socket, host:port for tcp and tcp-tls',
+    description:
+      'socket path for local-socket, host:port for tcp and tcp-tls, [https://]host:port for hawser-standard, empty for edge',
   }),
+  agentToken: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 512,
+      description: "hawser-standard: the agent's TOKEN (write-only)",
+    }),
+  ),
   labels: t.Optional(Labels),
   tls: t.Optional(
     t.Object(

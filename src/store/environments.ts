@@ -3,12 +3,14 @@
 
 import { CLOSED_HOST_POLICY } from '../docker/host-powers.ts';
 import type { Database } from './database.ts';
-import type {
-  Environment,
-  EnvironmentInput,
-  EnvironmentType,
-  HostAccessPolicy,
-  TlsMaterialInput,
+import {
+  type AgentKind,
+  type Environment,
+  type EnvironmentInput,
+  type EnvironmentType,
+  type HostAccessPolicy,
+  isAgentKind,
+  type TlsMaterialInput,
 } from './records.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -22,6 +24,7 @@ interface EnvironmentRow {
   id: number;
   name: string;
   type: EnvironmentType;
+  agent_kind: AgentKind | null;
   address: string;
   labels: string;
   tls_ca: string | null;
@@ -55,11 +58,11 @@ export class EnvironmentStore {
       const now = new Date().toISOString();
       const sealed = (part: (typeof TLS_PARTS)[number]) => this.seal(input.tls?.[part]);
       const row = await tx.get<EnvironmentRow>(
-        `INSERT INTO environments (name, type, address, labels, tls_ca, tls_cert, tls_key, host_policy, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO environments (name, type, agent_kind, address, labels, tls_ca, tls_cert, tls_key, host_policy, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [
           input.name,
-          input.type,
+          ...storedType(input.type),
           input.address,
           JSON.stringify(input.labels ?? {}),
           sealed('ca'),
@@ -87,11 +90,11 @@ export class EnvironmentStore {
       // cached per environment are keyed on it.
       const now = new Date(Math.max(Date.now(), Date.parse(current.updated_at) + 1)).toISOString();
       const row = await tx.get<EnvironmentRow>(
-        `UPDATE environments SET name = ?, type = ?, address = ?, labels = ?, tls_ca = ?, tls_cert = ?, tls_key = ?, host_policy = ?, updated_at = ?
+        `UPDATE environments SET name = ?, type = ?, agent_kind = ?, address = ?, labels = ?, tls_ca = ?, tls_cert = ?, tls_key = ?, host_policy = ?, updated_at = ?
          WHERE id = ? RETURNING *`,
         [
           patch.name ?? current.name,
-          patch.type ?? current.type,
+          ...storedType(patch.type ?? current.agent_kind ?? current.type),
           patch.address ?? current.address,
           patch.labels ? JSON.stringify(patch.labels) : current.labels,
           tlsColumn('ca'),
@@ -128,11 +131,16 @@ async function assertNameFree(db: Database, name: string): Promise<void> {
     throw new EnvironmentNameTakenError(name);
 }
 
+/** The type column keeps its original values; agents are 'tcp' with their kind beside it. */
+function storedType(type: EnvironmentType): [EnvironmentType, AgentKind | null] {
+  return isAgentKind(type) ? ['tcp', type] : [type, null];
+}
+
 function toEnvironment(row: EnvironmentRow): Environment {
   return {
     id: Number(row.id),
     name: row.name,
-    type: row.type,
+    type: row.agent_kind ?? row.type,
     address: row.address,
     labels: JSON.parse(row.labels) as Record<string, string>,
     tls: { ca: Boolean(row.tls_ca), cert: Boolean(row.tls_cert), key: Boolean(row.tls_key) },

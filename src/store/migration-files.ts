@@ -9,6 +9,7 @@ import postgres0006 from '../../migrations/postgres/0006_environment_host_policy
 import postgres0007 from '../../migrations/postgres/0007_jobs.sql' with { type: 'text' };
 import postgres0010 from '../../migrations/postgres/0010_stacks.sql' with { type: 'text' };
 import postgres0011 from '../../migrations/postgres/0011_stack_variables.sql' with { type: 'text' };
+import postgres0012 from '../../migrations/postgres/0012_agents.sql' with { type: 'text' };
 import postgres0013 from '../../migrations/postgres/0013_schedules_updates.sql' with { type: 'text' };
 import postgres0014 from '../../migrations/postgres/0014_notifications.sql' with { type: 'text' };
 import sqlite0001 from '../../migrations/sqlite/0001_environments.sql' with { type: 'text' };
@@ -20,6 +21,7 @@ import sqlite0006 from '../../migrations/sqlite/0006_environment_host_policy.sql
 import sqlite0007 from '../../migrations/sqlite/0007_jobs.sql' with { type: 'text' };
 import sqlite0010 from '../../migrations/sqlite/0010_stacks.sql' with { type: 'text' };
 import sqlite0011 from '../../migrations/sqlite/0011_stack_variables.sql' with { type: 'text' };
+import sqlite0012 from '../../migrations/sqlite/0012_agents.sql' with { type: 'text' };
 import sqlite0013 from '../../migrations/sqlite/0013_schedules_updates.sql' with { type: 'text' };
 import sqlite0014 from '../../migrations/sqlite/0014_notifications.sql' with { type: 'text' };
 import type { Dialect } from './database.ts';
@@ -41,6 +43,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 7, name: '0007_jobs', sql: sqlite0007 },
     { version: 10, name: '0010_stacks', sql: sqlite0010 },
     { version: 11, name: '0011_stack_variables', sql: sqlite0011 },
+    { version: 12, name: '0012_agents', sql: sqlite0012 },
     { version: 13, name: '0013_schedules_updates', sql: sqlite0013 },
     { version: 14, name: '0014_notifications', sql: sqlite0014 },
   ],
@@ -54,6 +57,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 7, name: '0007_jobs', sql: postgres0007 },
     { version: 10, name: '0010_stacks', sql: postgres0010 },
     { version: 11, name: '0011_stack_variables', sql: postgres0011 },
+    { version: 12, name: '0012_agents', sql: postgres0012 },
     { version: 13, name: '0013_schedules_updates', sql: postgres0013 },
     { version: 14, name: '0014_notifications', sql: postgres0014 },
   ],

@@ -3,19 +3,30 @@
 import type { Grant, TokenGrant } from '../auth/permissions.ts';
 
 // Environments: the Docker endpoints Windflow manages.
-export type EnvironmentType = 'local-socket' | 'tcp' | 'tcp-tls';
+// hawser-standard: an agent Windflow connects to (URL + token); edge: an agent that dials in.
+export type EnvironmentType = 'local-socket' | 'tcp' | 'tcp-tls' | 'hawser-standard' | 'edge';
+export type AgentKind = Extract<EnvironmentType, 'hawser-standard' | 'edge'>;
+
+export function isAgentKind(type: EnvironmentType): type is AgentKind {
+  return type === 'hawser-standard' || type === 'edge';
+}
 
 export interface Environment {
   id: number;
   name: string;
   type: EnvironmentType;
-  /** Socket path for local-socket, host:port otherwise. */
+  /**
+   * Socket path for local-socket, host:port for tcp and tcp-tls, [https://]host:port for
+   * hawser-standard, empty for edge (the agent dials in).
+   */
   address: string;
   labels: Record<string, string>;
   tls: { ca: boolean; cert: boolean; key: boolean };
   hostPolicy: HostAccessPolicy;
   createdAt: string;
   updatedAt: string;
+  /** hawser-standard and edge: the agent's state (the API adds it; the store does not). */
+  agent?: AgentStatus;
 }
 
 /** Host-level powers an environment may open to people without `host:access`. */
@@ -48,6 +59,36 @@ export interface EnvironmentInput {
   tls?: TlsMaterialInput;
   /** Omitted: closed on create, kept on update. */
   hostPolicy?: HostAccessPolicy;
+  /** hawser-standard: the agent's TOKEN, sent with every request; write-only. */
+  agentToken?: string;
+}
+
+/** What an environment's agent said about itself, and how its link is now. */
+export interface AgentStatus {
+  kind: AgentKind;
+  connected: boolean;
+  /** The credential's last characters, to tell tokens apart; never the token. */
+  tokenHint: string | null;
+  agentId: string | null;
+  agentName: string | null;
+  agentVersion: string | null;
+  protocolVersion: string | null;
+  dockerVersion: string | null;
+  hostname: string | null;
+  capabilities: string[];
+  /** Extras negotiated beyond the Hawser protocol (Windflow's own agent). */
+  extras: string[];
+  connectedAt: string | null;
+  lastSeenAt: string | null;
+  /** Round trip of the last server ping, for edge agents. */
+  latencyMs: number | null;
+}
+
+export interface AgentConnectionEvent {
+  event: 'connected' | 'disconnected' | 'refused';
+  detail: string;
+  remoteAddress: string | null;
+  at: string;
 }
 
 // Saved container registries.

@@ -41,6 +41,8 @@ export interface Testbed {
   };
   /** Podman 4 (rootful) serving the Docker-compatible API; has `images.busybox` too. */
   podman: { socket: string; version: string };
+  /** The real Hawser agent binary (third-party, copied from ../shared/hawser/). */
+  hawser: string;
   images: {
     /** Imported from busybox-static; has sh, sleep, echo, cat ... on PATH. */
     busybox: string;

@@ -1,16 +1,26 @@
 import { Elysia, t } from 'elysia';
+import type { AgentHub } from '../../agents/agent-hub.ts';
 import { CLOSED_HOST_POLICY } from '../../docker/host-powers.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
-import { parseHostPort } from '../../environments/endpoint.ts';
+import { parseAgentAddress, parseHostPort } from '../../environments/endpoint.ts';
+import type { AgentStore } from '../../store/agents.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
-import type { Environment, EnvironmentInput } from '../../store/records.ts';
+import {
+  type AgentStatus,
+  type Environment,
+  type EnvironmentInput,
+  isAgentKind,
+} from '../../store/records.ts';
 import type { AccessControl } from '../access.ts';
 import { assertReachableHost, assertValidEnvironment } from '../environment-rules.ts';
 import { HttpError } from '../errors.ts';
 import { assertMayChangeHostPolicy, normalizeHostPolicy, samePolicy } from '../host-access.ts';
 import {
+  AgentConnectionEventSchema,
   ConnectionTestSchema,
+  EdgeEnrolmentSchema,
   EnvironmentCreateBody,
+  EnvironmentCreatedSchema,
   EnvironmentIdParams,
   EnvironmentSchema,
   EnvironmentUpdateBody,
@@ -23,6 +33,8 @@ export interface EnvironmentRouteDeps {
   clients: DockerClientPool;
   /** No environment's socket may point into it. */
   dataDir?: string;
+  agents: AgentHub;
+  agentStore: AgentStore;
 }
 
 const tags = ['environments'];
@@ -33,34 +45,61 @@ export async function requireEnvironment(environments: EnvironmentStore, id: num
   return environment;
 }
 
-export function environmentRoutes({ access, environments, clients, dataDir }: EnvironmentRouteDeps) {
+export function environmentRoutes({
+  access,
+  environments,
+  clients,
+  dataDir,
+  agents,
+  agentStore,
+}: EnvironmentRouteDeps) {
+  /** The environment with its agent's state, for agent kinds. */
+  const withAgent = async (environment: Environment): Promise<Environment> => {
+    if (!isAgentKind(environment.type)) return environment;
+    return { ...environment, agent: await agentStatus(environment, agentStore, agents) };
+  };
+  const enrol = async (environment: Environment, request: Request) => {
+    const token = await agentStore.issueEdgeToken(environment.id);
+    return edgeEnrolment(environment, token, request);
+  };
+
   return new Elysia({ prefix: '/api/environments' })
     .use(access)
-    .get('/', () => environments.list(), {
+    .get('/', async () => Promise.all((await environments.list()).map(withAgent)), {
       access: 'environments:read',
       response: t.Array(EnvironmentSchema),
       detail: { summary: 'List environments', tags },
     })
     .post(
       '/',
-      async ({ body, set, principal }) => {
+      async ({ body, set, request, principal }) => {
         await assertValidEnvironment(
           { type: body.type, address: body.address, tls: tlsPresence(body.tls) },
           { dataDir },
         );
+        if (body.type === 'hawser-standard' && !body.agentToken)
+          throw new HttpError(400, 'VALIDATION', 'a hawser-standard environment needs the agent token');
         const hostPolicy = normalizeHostPolicy(body.hostPolicy ?? CLOSED_HOST_POLICY);
         if (!samePolicy(hostPolicy, CLOSED_HOST_POLICY)) assertMayChangeHostPolicy(principal, undefined);
+        const created = await environments.create({
+          ...body,
+          hostPolicy,
+          address: body.type === 'edge' ? '' : body.address,
+        });
         set.status = 201;
-        return environments.create({ ...body, hostPolicy });
+        if (created.type === 'hawser-standard')
+          await agentStore.setStandardToken(created.id, body.agentToken as string);
+        const enrolment = created.type === 'edge' ? await enrol(created, request) : undefined;
+        return { ...(await withAgent(created)), ...(enrolment ? { enrolment } : {}) };
       },
       {
         access: 'environments:create',
         body: EnvironmentCreateBody,
-        response: { 201: EnvironmentSchema, 400: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema },
+        response: { 201: EnvironmentCreatedSchema, 400: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema },
         detail: { summary: 'Add an environment', tags },
       },
     )
-    .get('/:id', ({ params }) => requireEnvironment(environments, params.id), {
+    .get('/:id', async ({ params }) => withAgent(await requireEnvironment(environments, params.id)), {
       access: 'environments:read',
       params: EnvironmentIdParams,
       response: { 200: EnvironmentSchema, 404: ErrorSchema },
@@ -78,6 +117,15 @@ export function environmentRoutes({ access, environments, clients, dataDir }: En
           },
           { dataDir },
         );
+        if (
+          (body.type ?? current.type) !== current.type &&
+          (isAgentKind(current.type) || isAgentKind(body.type ?? current.type))
+        )
+          throw new HttpError(
+            400,
+            'VALIDATION',
+            'an environment cannot change to or from an agent kind: add a new one',
+          );
         const hostPolicy = body.hostPolicy && normalizeHostPolicy(body.hostPolicy);
         if (hostPolicy && !samePolicy(hostPolicy, current.hostPolicy)) {
           assertMayChangeHostPolicy(principal, params.id);
@@ -85,8 +133,10 @@ export function environmentRoutes({ access, environments, clients, dataDir }: En
         const updated = await environments.update(params.id, { ...body, hostPolicy });
         if (!updated)
           throw new HttpError(404, 'ENVIRONMENT_NOT_FOUND', `No environment with id ${params.id}`);
+        if (updated.type === 'hawser-standard' && body.agentToken)
+          await agentStore.setStandardToken(updated.id, body.agentToken);
         clients.forget(params.id);
-        return updated;
+        return withAgent(updated);
       },
       {
         access: 'environments:update',
@@ -109,6 +159,7 @@ export function environmentRoutes({ access, environments, clients, dataDir }: En
           throw new HttpError(404, 'ENVIRONMENT_NOT_FOUND', `No environment with id ${params.id}`);
         }
         clients.forget(params.id);
+        agents.disconnect(params.id, 'the environment was removed');
         set.status = 204;
       },
       {
@@ -123,7 +174,9 @@ export function environmentRoutes({ access, environments, clients, dataDir }: En
       async ({ params }) => {
         const environment = await requireEnvironment(environments, params.id);
         // Saved before addresses were checked, or a name that resolves elsewhere since.
-        if (environment.type !== 'local-socket') {
+        if (environment.type === 'hawser-standard') {
+          await assertReachableHost(parseAgentAddress(environment.address).host);
+        } else if (environment.type !== 'local-socket' && environment.type !== 'edge') {
           await assertReachableHost(parseHostPort(environment.address).host);
         }
         const version = await (await clients.clientFor(environment)).version();
@@ -145,7 +198,100 @@ export function environmentRoutes({ access, environments, clients, dataDir }: En
           tags,
         },
       },
+    )
+    .post(
+      '/:id/agent/token',
+      async ({ params, request }) => {
+        const environment = await requireEnvironment(environments, params.id);
+        if (environment.type !== 'edge')
+          throw new HttpError(
+            409,
+            'NOT_AN_EDGE_ENVIRONMENT',
+            'Only edge environments have agent tokens to issue',
+          );
+        const enrolment = await enrol(environment, request);
+        agents.disconnect(environment.id, 'its token was replaced');
+        return enrolment;
+      },
+      {
+        access: 'environments:update',
+        params: EnvironmentIdParams,
+        response: { 200: EdgeEnrolmentSchema, 404: ErrorSchema, 409: ErrorSchema },
+        detail: {
+          summary: 'Issue a new edge token: the old one stops working and its agent is disconnected',
+          tags,
+        },
+      },
+    )
+    .delete(
+      '/:id/agent/token',
+      async ({ params, set }) => {
+        const environment = await requireEnvironment(environments, params.id);
+        if (!(await agentStore.revokeEdgeToken(environment.id)))
+          throw new HttpError(404, 'NO_AGENT_TOKEN', 'This environment has no edge token to revoke');
+        agents.disconnect(environment.id, 'its token was revoked');
+        set.status = 204;
+      },
+      {
+        access: 'environments:update',
+        params: EnvironmentIdParams,
+        response: { 204: t.Void(), 404: ErrorSchema },
+        detail: { summary: 'Revoke the edge token: its agent is disconnected and refused from now on', tags },
+      },
+    )
+    .get(
+      '/:id/agent/history',
+      async ({ params }) => {
+        await requireEnvironment(environments, params.id);
+        return agentStore.history(params.id);
+      },
+      {
+        access: 'environments:read',
+        params: EnvironmentIdParams,
+        response: { 200: t.Array(AgentConnectionEventSchema), 404: ErrorSchema },
+        detail: { summary: 'Connections, disconnections and refusals of the agent, newest first', tags },
+      },
     );
+}
+
+async function agentStatus(environment: Environment, store: AgentStore, hub: AgentHub): Promise<AgentStatus> {
+  const record = await store.get(environment.id);
+  const live = hub.live(environment.id);
+  const kind = environment.type as AgentStatus['kind'];
+  return {
+    kind,
+    connected: kind === 'edge' ? live.connected : false,
+    tokenHint: record?.tokenHint || null,
+    agentId: record?.agentId ?? null,
+    agentName: record?.agentName ?? null,
+    agentVersion: record?.agentVersion ?? null,
+    protocolVersion: record?.protocolVersion ?? null,
+    dockerVersion: record?.dockerVersion ?? null,
+    hostname: record?.hostname ?? null,
+    capabilities: record?.capabilities ?? [],
+    extras: live.extras,
+    connectedAt: record?.connectedAt ?? null,
+    lastSeenAt: live.lastFrameAt ?? record?.lastSeenAt ?? null,
+    latencyMs: live.latencyMs,
+  };
+}
+
+/** The token and the one-line commands that start an agent on the remote host. */
+function edgeEnrolment(environment: Environment, token: string, request: Request) {
+  const url = new URL(request.url);
+  const forwarded = request.headers.get('x-forwarded-proto');
+  const secure = url.protocol === 'https:' || forwarded === 'https';
+  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? url.host;
+  const serverUrl = `${secure ? 'wss' : 'ws'}://${host}/api/hawser/connect`;
+  const name = environment.name.replace(/[^A-Za-z0-9._-]/g, '-');
+  return {
+    token,
+    serverUrl,
+    commands: {
+      windflow: `windflow agent --server ${serverUrl} --token ${token}`,
+      hawser: `docker run -d --name hawser --restart unless-stopped -v /var/run/docker.sock:/var/run/docker.sock -e DOCKHAND_SERVER_URL=${serverUrl} -e TOKEN=${token} -e AGENT_NAME=${name} ghcr.io/finsys/hawser:latest`,
+    },
+  };
 }
 
 function tlsPresence(tls: EnvironmentInput['tls']) {
