@@ -84,6 +84,13 @@ export interface AgentStatus {
   latencyMs: number | null;
 }
 
+/** What adding an edge environment gives once: its token and the commands that start an agent. */
+export interface EdgeEnrolment {
+  token: string;
+  serverUrl: string;
+  commands: { windflow: string; hawser: string };
+}
+
 export interface AgentConnectionEvent {
   event: 'connected' | 'disconnected' | 'refused';
   detail: string;

@@ -1,9 +1,14 @@
 // Typed access to the Windflow API. Every error answer becomes an ApiError carrying the
 // server's code and message, which pages show to the person.
 import type { EnvironmentInfo } from '../../src/docker/views.ts';
-import type { Environment, EnvironmentInput } from '../../src/store/records.ts';
+import type { EdgeEnrolment, Environment, EnvironmentInput } from '../../src/store/records.ts';
 
-export type { Environment, EnvironmentInput, EnvironmentType } from '../../src/store/records.ts';
+export type {
+  EdgeEnrolment,
+  Environment,
+  EnvironmentInput,
+  EnvironmentType,
+} from '../../src/store/records.ts';
 export type { EnvironmentInfo };
 
 export class ApiError extends Error {
@@ -64,7 +69,9 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 
 export const api = {
   environments: () => call<Environment[]>('GET', 'api/environments'),
-  createEnvironment: (input: EnvironmentInput) => call<Environment>('POST', 'api/environments', input),
+  createEnvironment: (input: EnvironmentInput) =>
+    call<Environment & { enrolment?: EdgeEnrolment }>('POST', 'api/environments', input),
+  issueAgentToken: (id: number) => call<EdgeEnrolment>('POST', `api/environments/${id}/agent/token`),
   updateEnvironment: (id: number, input: Partial<EnvironmentInput>) =>
     call<Environment>('PATCH', `api/environments/${id}`, input),
   removeEnvironment: (id: number) => call<void>('DELETE', `api/environments/${id}`),
