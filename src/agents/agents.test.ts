@@ -201,7 +201,7 @@ describe.each(modes)('$name', (mode) => {
     const numbers = seen.map((line) => Number(line.replace('tick ', '')));
     expect(numbers[2]).toBeGreaterThan(numbers[0] as number);
     abort.abort();
-    expect(app.services.agents.counts().openCalls).toBe(0);
+    expect(app.services.agents.session(id)?.openCalls ?? 0).toBe(0);
   });
 
   test('runs a command in a terminal', async () => {
@@ -211,14 +211,17 @@ describe.each(modes)('$name', (mode) => {
       AttachStdin: true,
     });
     const connection = await client.execStart(Id, { tty: true });
-    await client.execResize(Id, { w: 100, h: 30 });
-    const reader = new TextReader(connection.output);
-    await connection.write('echo "windflow-$((6*7))"; stty size\n');
-    await reader.waitFor('windflow-42');
-    await reader.waitFor('30 100');
-    await connection.write('exit\n');
-    await reader.end();
-    connection.close();
+    try {
+      await client.execResize(Id, { w: 100, h: 30 });
+      const reader = new TextReader(connection.output);
+      await connection.write('echo "windflow-$((6*7))"; stty size\n');
+      await reader.waitFor('windflow-42');
+      await reader.waitFor('30 100');
+      await connection.write('exit\n');
+      await reader.end();
+    } finally {
+      connection.close();
+    }
   });
 
   test('browses a volume', async () => {

@@ -56,8 +56,8 @@ const EXEC_RESIZE = /^\/v[\d.]+\/exec\/([^/]+)\/resize$/;
 
 export class EdgeSession implements DockerTransport {
   private readonly calls = new Map<string, OpenCall>();
-  /** Exec ids Windflow created, run through the agent's own exec session of this id. */
-  private readonly execAliases = new Map<string, string>();
+  /** Exec ids Windflow created, run through the agent's own exec session. */
+  private readonly execAliases = new Map<string, AgentTerminal>();
   private closedError: Error | undefined;
   lastFrameAt = Date.now();
   latencyMs: number | null = null;
@@ -132,12 +132,7 @@ export class EdgeSession implements DockerTransport {
     const resize = EXEC_RESIZE.exec(path);
     const alias = resize && this.execAliases.get(decodeURIComponent(resize[1] as string));
     if (alias) {
-      this.send({
-        type: 'exec_resize',
-        execId: alias,
-        cols: Number(options.query?.w),
-        rows: Number(options.query?.h),
-      });
+      alias.resize(Number(options.query?.w), Number(options.query?.h));
       return undefined as T;
     }
     const answer = await this.exchange(method, pathWithQuery(path, options.query), options);
@@ -452,6 +447,7 @@ export class EdgeSession implements DockerTransport {
       },
     });
     const ready = Promise.withResolvers<void>();
+    const terminal = new AgentTerminal(execId, (message) => this.send(message));
     const timer = setTimeout(() => {
       const error = new DockerTimeoutError('The edge agent did not start the terminal in time');
       ready.reject(error);
@@ -463,6 +459,7 @@ export class EdgeSession implements DockerTransport {
           clearTimeout(timer);
           ready.resolve();
         } else if (reply.type === 'exec_output') {
+          terminal.outputSeen();
           if (!ended) output.enqueue(fromBase64(reply.data));
         } else if (reply.type === 'exec_end') {
           finish();
@@ -480,7 +477,7 @@ export class EdgeSession implements DockerTransport {
         finish(error);
       },
     });
-    this.execAliases.set(dockerExecId, execId);
+    this.execAliases.set(dockerExecId, terminal);
     this.send({
       type: 'exec_start',
       execId,
@@ -584,6 +581,31 @@ export class EdgeSession implements DockerTransport {
   }
 }
 
+/**
+ * A terminal run by a Hawser agent. The agent may say exec_ready before it can take a resize
+ * (0.2.14 drops one that comes too early), so sizes wait for its first output.
+ */
+class AgentTerminal {
+  private started = false;
+  private size: { cols: number; rows: number } | undefined;
+
+  constructor(
+    readonly execId: string,
+    private readonly send: (message: object) => void,
+  ) {}
+
+  resize(cols: number, rows: number): void {
+    this.size = { cols, rows };
+    if (this.started) this.send({ type: 'exec_resize', execId: this.execId, cols, rows });
+  }
+
+  outputSeen(): void {
+    if (this.started) return;
+    this.started = true;
+    if (this.size) this.send({ type: 'exec_resize', execId: this.execId, ...this.size });
+  }
+}
+
 function answerOf(reply: ResponseMessage): Answer {
   const body =
     reply.isBinary === true ? fromBase64(reply.body) : new TextEncoder().encode(String(reply.body ?? ''));
@@ -636,6 +658,7 @@ function streamsOnHawser(method: string, path: string): boolean {
   const on = (name: string) => ['1', 'true'].includes(params.get(name) ?? '');
   if (bare === '/events') return true;
   if (/^\/containers\/[^/]+\/logs$/.test(bare)) return on('follow');
+  if (method === 'POST' && /^\/containers\/[^/]+\/wait$/.test(bare)) return true;
   if (/^\/containers\/[^/]+\/stats$/.test(bare)) return !['0', 'false'].includes(params.get('stream') ?? '');
   if (method === 'POST' && (bare === '/images/create' || /^\/images\/.+\/push$/.test(bare))) return true;
   return false;
