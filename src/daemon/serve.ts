@@ -101,7 +101,8 @@ export async function startServer(
     async stop() {
       retention.stop();
       services.agents.close();
-      await app.stop();
+      // Open streams (logs, events, job progress followed through a proxy) would hold the stop.
+      await app.stop(true);
       await services.scheduler.stop();
       await services.notifier.stop();
       await services.jobs.close();
