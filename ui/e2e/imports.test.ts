@@ -76,8 +76,9 @@ test('an image archive chosen on the images page is loaded', async () => {
   const archive = Buffer.from(await new Response(saved).arrayBuffer());
   await docker.removeImage(imageTag);
   await page.getByRole('link', { name: 'Images' }).click();
+  // The images page's own input: the volume browser's may still be in the page while it leaves.
   await page
-    .locator('input[type="file"]')
+    .getByTestId('image-import')
     .setInputFiles({ name: 'image.tar', mimeType: 'application/x-tar', buffer: archive });
   await page.getByTestId('images-notice').getByText(`Loaded ${imageTag}`).waitFor();
   expect((await docker.inspectImage(imageTag)).RepoTags).toContain(imageTag);
