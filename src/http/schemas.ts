@@ -19,6 +19,16 @@ export const ErrorSchema = t.Object({ code: t.String(), message: t.String() }, {
 
 export const EnvironmentIdParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 
+/** The error answers a route acting on an environment's Docker objects can give. */
+export const ENVIRONMENT_ROUTE_FAILURES = {
+  400: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+  502: ErrorSchema,
+  504: ErrorSchema,
+};
+
 const EnvironmentType = t.Union([
   t.Literal('local-socket'),
   t.Literal('tcp'),

@@ -539,41 +539,37 @@ function toNetwork(n: Tree): NetworkConfig {
       })
     : undefined;
   return prune({
-    name: text(n.name),
-    driver: str(n.driver),
-    driver_opts: mapping(n.driver_opts),
+    ...sharedResourceFields(n),
     ipam,
-    external: bool(n.external),
     internal: bool(n.internal),
     attachable: bool(n.attachable),
-    labels: mapping(n.labels),
     enable_ipv4: bool(n.enable_ipv4),
     enable_ipv6: bool(n.enable_ipv6),
     extensions: extensions(n),
   });
 }
 
+/** The keys networks, volumes, secrets and configs have in common. */
+function sharedResourceFields(tree: Tree) {
+  return {
+    name: text(tree.name),
+    driver: str(tree.driver),
+    driver_opts: mapping(tree.driver_opts),
+    external: bool(tree.external),
+    labels: mapping(tree.labels),
+  };
+}
+
 function toVolume(v: Tree): VolumeConfig {
-  return prune({
-    name: text(v.name),
-    driver: str(v.driver),
-    driver_opts: mapping(v.driver_opts),
-    external: bool(v.external),
-    labels: mapping(v.labels),
-    extensions: extensions(v),
-  });
+  return prune({ ...sharedResourceFields(v), extensions: extensions(v) });
 }
 
 function toFileObject(f: Tree): FileObjectConfig {
   return prune({
-    name: text(f.name),
+    ...sharedResourceFields(f),
     file: str(f.file),
     environment: str(f.environment),
     content: str(f.content),
-    external: bool(f.external),
-    labels: mapping(f.labels),
-    driver: str(f.driver),
-    driver_opts: mapping(f.driver_opts),
     template_driver: str(f.template_driver),
   });
 }

@@ -23,7 +23,12 @@ import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { authorizeCreateBody } from '../host-access.ts';
-import { ContainerListQuery, ErrorSchema, isFlagSet } from '../schemas.ts';
+import {
+  ContainerListQuery,
+  ENVIRONMENT_ROUTE_FAILURES,
+  EnvironmentIdParams,
+  isFlagSet,
+} from '../schemas.ts';
 import { eventStreamResponse } from '../server-sent-events.ts';
 import {
   ContainerIdParams,
@@ -41,15 +46,7 @@ export interface ContainerRouteDeps {
 }
 
 const tags = ['containers'];
-const failures = {
-  400: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  409: ErrorSchema,
-  502: ErrorSchema,
-  504: ErrorSchema,
-};
-const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
+const failures = ENVIRONMENT_ROUTE_FAILURES;
 
 /** Which permission each lifecycle action needs. */
 const ACTION_PERMISSIONS: Record<ContainerAction, Permission> = {
@@ -79,7 +76,7 @@ export function containerRoutes({ access, environments, clients, usageFeeds }: C
       async ({ params, query }) => listContainerViews(await clientOf(params.id), isFlagSet(query.all)),
       {
         access: 'containers:read',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         query: ContainerListQuery,
         response: { 200: t.Array(ContainerViewSchema), ...failures },
         detail: { summary: 'List containers (running only unless all=1)', tags },
@@ -96,7 +93,7 @@ export function containerRoutes({ access, environments, clients, usageFeeds }: C
       },
       {
         access: 'containers:create',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         body: t.Composite([
           ContainerSpecSchema,
           t.Object({ start: t.Optional(t.Boolean({ description: 'start it once created (default true)' })) }),
@@ -118,7 +115,7 @@ export function containerRoutes({ access, environments, clients, usageFeeds }: C
       },
       {
         access: 'containers:read',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         response: failures,
         detail: {
           summary: `CPU and memory of every running container as server-sent events: an {id: usage} map at once, then every ${USAGE_INTERVAL_MS / 1000} s`,
@@ -231,7 +228,7 @@ export function containerRoutes({ access, environments, clients, usageFeeds }: C
       async ({ params, body }) => runBulkAction(await clientOf(params.id), body.ids, action),
       {
         access: ACTION_PERMISSIONS[action],
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         body: t.Object({
           ids: t.Array(t.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), {
             minItems: 1,

@@ -21,7 +21,7 @@ import { type RegistryStore, registryHostOfUrl } from '../../store/registries.ts
 import type { AccessControl } from '../access.ts';
 import { attachment } from '../attachment.ts';
 import { HttpError } from '../errors.ts';
-import { ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
+import { EnvironmentIdParams, ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
 import { JobSchema } from './jobs.ts';
 
@@ -35,7 +35,6 @@ export interface ImageRouteDeps {
 
 const tags = ['images'];
 const failures = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
-const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 const Reference = t.String({
   minLength: 1,
   maxLength: 512,
@@ -124,20 +123,20 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
     .use(access)
     .get('', async ({ params }) => listImageViews(await clientOf(params.id)), {
       access: 'images:read',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       response: { 200: t.Array(ImageSchema), ...failures },
       detail: { summary: 'List images with tags, digests, size and how many containers use each', tags },
     })
     .get('/inspect', async ({ params, query }) => (await clientOf(params.id)).inspectImage(query.ref), {
       access: 'images:read',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       query: ReferenceQuery,
       response: failures,
       detail: { summary: "The Engine's inspect document of an image", tags },
     })
     .get('/history', async ({ params, query }) => imageHistory(await clientOf(params.id), query.ref), {
       access: 'images:read',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       query: ReferenceQuery,
       response: failures,
       detail: { summary: 'The layers of an image, newest first, with the command that made each', tags },
@@ -150,7 +149,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
       },
       {
         access: 'images:push',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         body: t.Object({ source: Reference, target: Reference }),
         response: { 204: t.Void(), ...failures },
         detail: { summary: 'Give an image another reference', tags },
@@ -164,7 +163,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
       },
       {
         access: 'images:delete',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         body: t.Object({ tag: Reference }),
         response: { 204: t.Void(), ...failures },
         detail: { summary: 'Remove one reference; the image stays while it has others', tags },
@@ -178,7 +177,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
       },
       {
         access: 'images:delete',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         query: t.Object({ ref: Reference, force: QueryFlag('remove it even when in use') }),
         response: { 204: t.Void(), ...failures },
         detail: {
@@ -189,7 +188,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
     )
     .post('/prune', async ({ params, body }) => pruneImages(await clientOf(params.id), body?.all ?? false), {
       access: 'images:delete',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       body: t.Optional(
         t.Object({
           all: t.Optional(t.Boolean({ description: 'every unused image, not only dangling ones' })),
@@ -206,7 +205,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
       },
       {
         access: 'images:read',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         query: ReferenceQuery,
         response: failures,
         detail: { summary: 'The image as a tar (docker save format)', tags },
@@ -224,7 +223,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
       },
       {
         access: 'images:pull',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         response: { 201: t.Object({ loaded: t.Array(t.String()) }), ...failures },
         detail: { summary: 'Load images from a tar (docker save format)', tags },
       },
@@ -243,7 +242,7 @@ export function imageRoutes({ access, environments, clients, registries, jobs }:
       },
       {
         access: `images:${direction}`,
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         body: TransferBody,
         response: { 202: JobSchema, ...failures },
         detail: { summary, tags },

@@ -12,7 +12,7 @@ import {
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
-import { ErrorSchema } from '../schemas.ts';
+import { ENVIRONMENT_ROUTE_FAILURES, EnvironmentIdParams } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
 import { LabelFilter } from './system.ts';
 
@@ -23,16 +23,8 @@ export interface NetworkRouteDeps {
 }
 
 const tags = ['networks'];
-const failures = {
-  400: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  409: ErrorSchema,
-  502: ErrorSchema,
-  504: ErrorSchema,
-};
+const failures = ENVIRONMENT_ROUTE_FAILURES;
 const StringMap = t.Record(t.String(), t.String());
-const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 const NetworkParams = t.Object({
   id: t.Integer({ minimum: 1 }),
   network: t.String({ minLength: 1, maxLength: 255, description: 'id or name' }),
@@ -74,7 +66,7 @@ export function networkRoutes({ access, environments, clients }: NetworkRouteDep
     .use(access)
     .get('', async ({ params }) => listNetworks(await clientOf(params.id)), {
       access: 'networks:read',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       response: { 200: t.Array(NetworkSchema), ...failures },
       detail: { summary: 'List networks with their subnets and attached containers', tags },
     })
@@ -87,7 +79,7 @@ export function networkRoutes({ access, environments, clients }: NetworkRouteDep
       },
       {
         access: 'networks:create',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         body: t.Object({
           name: t.String({
             pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
@@ -127,7 +119,7 @@ export function networkRoutes({ access, environments, clients }: NetworkRouteDep
     )
     .post('/prune', async ({ params, body }) => pruneNetworks(await clientOf(params.id), body?.label), {
       access: 'networks:delete',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       body: t.Optional(t.Object({ label: t.Optional(LabelFilter) })),
       response: { 200: t.Object({ deleted: t.Array(t.String()) }), ...failures },
       detail: { summary: 'Remove every custom network no container is attached to', tags },

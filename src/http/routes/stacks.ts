@@ -6,7 +6,7 @@ import { Elysia, t } from 'elysia';
 import { projectLogs } from '../../docker/compose/operations.ts';
 import { STACK_NAME_PATTERN, type StackService } from '../../stacks/stack-service.ts';
 import type { AccessControl } from '../access.ts';
-import { ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
+import { ENVIRONMENT_ROUTE_FAILURES, EnvironmentIdParams, isFlagSet, QueryFlag } from '../schemas.ts';
 import { eventStreamResponse } from '../server-sent-events.ts';
 import { JobSchema } from './jobs.ts';
 
@@ -16,15 +16,7 @@ export interface StackRouteDeps {
 }
 
 const tags = ['stacks'];
-const failures = {
-  400: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  409: ErrorSchema,
-  502: ErrorSchema,
-  504: ErrorSchema,
-};
-const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
+const failures = ENVIRONMENT_ROUTE_FAILURES;
 const StackName = t.String({
   pattern: STACK_NAME_PATTERN,
   error:
@@ -62,7 +54,7 @@ export function stackRoutes({ access, stackService }: StackRouteDeps) {
     .use(access)
     .get('', ({ params }) => stackService.list(params.id), {
       access: 'stacks:read',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       detail: {
         summary:
           "Windflow's stacks and the other Compose projects on the engine (managed: false), with status, services and containers",
@@ -82,7 +74,7 @@ export function stackRoutes({ access, stackService }: StackRouteDeps) {
       },
       {
         access: 'stacks:deploy',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         body: t.Object({ name: StackName, compose: Compose, env: Env, variables: Variables, origin: Origin }),
         response: Accepted,
         detail: {

@@ -6,7 +6,7 @@ import { PRUNE_KINDS } from '../../docker/views.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
-import { ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
+import { EnvironmentIdParams, ErrorSchema, isFlagSet, QueryFlag } from '../schemas.ts';
 import { eventStreamResponse, type ServerSentEvent } from '../server-sent-events.ts';
 import { requireEnvironment } from './environments.ts';
 
@@ -24,7 +24,6 @@ export const LabelFilter = t.String({
 
 const tags = ['system'];
 const failures = { 400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
-const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 
 const KindUsage = t.Object({
   count: t.Integer(),
@@ -60,7 +59,7 @@ export function systemRoutes({ access, environments, clients }: SystemRouteDeps)
     .use(access)
     .get('/df', async ({ params }) => summarizeDiskUsage(await diskUsage(await clientOf(params.id))), {
       access: 'containers:read',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       response: { 200: DiskUsageSchema, ...failures },
       detail: {
         summary: 'Disk usage by kind (images, containers, volumes, build cache) with what is reclaimable',
@@ -76,7 +75,7 @@ export function systemRoutes({ access, environments, clients }: SystemRouteDeps)
         }),
       {
         access: 'system:read',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         query: t.Object({
           allImages: QueryFlag('every unused image, not only dangling ones'),
           label: t.Optional(LabelFilter),
@@ -96,7 +95,7 @@ export function systemRoutes({ access, environments, clients }: SystemRouteDeps)
         prune(await clientOf(params.id), body.kinds, { allImages: body.allImages, label: body.label }),
       {
         access: 'system:prune',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         body: t.Object({
           kinds: t.Array(PruneKindSchema, { minItems: 1, uniqueItems: true }),
           allImages: t.Optional(t.Boolean({ description: 'every unused image, not only dangling ones' })),
@@ -135,7 +134,7 @@ export function systemRoutes({ access, environments, clients }: SystemRouteDeps)
       },
       {
         access: 'containers:read',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         query: t.Object({
           type: CommaList('event types, comma-separated: container, image, volume, network…'),
           action: CommaList('actions, comma-separated: start, die, create, destroy…'),

@@ -9,7 +9,7 @@ import type { UpdateStore } from '../../store/updates.ts';
 import type { UpdateService } from '../../updates/update-service.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
-import { ErrorSchema } from '../schemas.ts';
+import { EnvironmentIdParams, ErrorSchema } from '../schemas.ts';
 import { ContainerIdParams } from './container-schemas.ts';
 import { requireEnvironment } from './environments.ts';
 import { JobSchema } from './jobs.ts';
@@ -25,7 +25,6 @@ export interface UpdateRouteDeps {
 
 const tags = ['updates'];
 const failures = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 502: ErrorSchema };
-const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 
 export function updateRoutes({
   access,
@@ -40,7 +39,7 @@ export function updateRoutes({
     .use(access)
     .get('', async ({ params }) => updateService.lastResults(params.id, await clientOf(params.id)), {
       access: 'containers:read',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       response: failures,
       detail: { summary: 'Per container: what the last check found (no registry is asked)', tags },
     })
@@ -52,14 +51,14 @@ export function updateRoutes({
       },
       {
         access: 'containers:read',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         response: failures,
         detail: { summary: 'Ask the registries now; tells the channels about new updates', tags },
       },
     )
     .get('/history', async ({ params }) => updates.runs(params.id), {
       access: 'containers:read',
-      params: EnvironmentParams,
+      params: EnvironmentIdParams,
       detail: { summary: 'Every update made, refused or rolled back, newest first', tags },
     })
     .post(
