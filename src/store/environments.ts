@@ -37,7 +37,15 @@ interface EnvironmentRow {
 
 const TLS_PARTS = ['ca', 'cert', 'key'] as const;
 
+/** Told after an environment is added, changed or removed (what watches every environment follows). */
+export type EnvironmentChangeListener = (
+  environmentId: number,
+  change: 'created' | 'updated' | 'removed',
+) => void;
+
 export class EnvironmentStore {
+  private readonly listeners = new Set<EnvironmentChangeListener>();
+
   constructor(
     private readonly db: Database,
     private readonly box: SecretBox,
@@ -47,13 +55,29 @@ export class EnvironmentStore {
     return (await this.db.all<EnvironmentRow>('SELECT * FROM environments ORDER BY name')).map(toEnvironment);
   }
 
+  /** Returns the unsubscribe function. A listener that throws is its own problem. */
+  onChange(listener: EnvironmentChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(environmentId: number, change: Parameters<EnvironmentChangeListener>[1]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(environmentId, change);
+      } catch {
+        // the store's write succeeded; a watcher's fault is not the caller's
+      }
+    }
+  }
+
   async get(id: number): Promise<Environment | undefined> {
     const row = await this.db.get<EnvironmentRow>('SELECT * FROM environments WHERE id = ?', [id]);
     return row && toEnvironment(row);
   }
 
-  create(input: EnvironmentInput): Promise<Environment> {
-    return this.db.transaction(async (tx) => {
+  async create(input: EnvironmentInput): Promise<Environment> {
+    const created = await this.db.transaction(async (tx) => {
       await assertNameFree(tx, input.name);
       const now = new Date().toISOString();
       const sealed = (part: (typeof TLS_PARTS)[number]) => this.seal(input.tls?.[part]);
@@ -75,10 +99,12 @@ export class EnvironmentStore {
       );
       return toEnvironment(row as EnvironmentRow);
     });
+    this.changed(created.id, 'created');
+    return created;
   }
 
-  update(id: number, patch: Partial<EnvironmentInput>): Promise<Environment | undefined> {
-    return this.db.transaction(async (tx) => {
+  async update(id: number, patch: Partial<EnvironmentInput>): Promise<Environment | undefined> {
+    const updated = await this.db.transaction(async (tx) => {
       const current = await tx.get<EnvironmentRow>('SELECT * FROM environments WHERE id = ?', [id]);
       if (!current) return undefined;
       if (patch.name !== undefined && patch.name !== current.name) await assertNameFree(tx, patch.name);
@@ -107,10 +133,14 @@ export class EnvironmentStore {
       );
       return toEnvironment(row as EnvironmentRow);
     });
+    if (updated) this.changed(id, 'updated');
+    return updated;
   }
 
   async remove(id: number): Promise<boolean> {
-    return (await this.db.run('DELETE FROM environments WHERE id = ?', [id])).changes > 0;
+    const removed = (await this.db.run('DELETE FROM environments WHERE id = ?', [id])).changes > 0;
+    if (removed) this.changed(id, 'removed');
+    return removed;
   }
 
   /** Decrypted TLS material, for the Docker client only: never send it to a client. */
