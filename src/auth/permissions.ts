@@ -18,6 +18,7 @@ export const PERMISSIONS = {
   host: ['access'],
   schedules: ['read', 'manage'],
   notifications: ['read', 'manage'],
+  alerts: ['read', 'manage'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResourceKind = keyof typeof PERMISSIONS;
@@ -38,6 +39,7 @@ export const ENVIRONMENT_SCOPED_KINDS: ReadonlySet<ResourceKind> = new Set([
   'networks',
   'stacks',
   'host',
+  'alerts',
 ]);
 
 const dockerKinds = ['containers', 'images', 'volumes', 'networks', 'stacks'] as const;
@@ -46,11 +48,21 @@ export const BUILTIN_ROLES = {
   admin: { description: 'Everything, including users, roles and settings', grants: ['*'] },
   operator: {
     description: 'Runs Docker resources; cannot manage users, roles or settings',
-    grants: [...dockerKinds.map((kind) => `${kind}:*` as const), 'environments:read', 'registries:read'],
+    grants: [
+      ...dockerKinds.map((kind) => `${kind}:*` as const),
+      'environments:read',
+      'registries:read',
+      'alerts:*',
+    ],
   },
   viewer: {
     description: 'Reads everything Docker; changes nothing',
-    grants: [...dockerKinds.map((kind) => `${kind}:read` as const), 'environments:read', 'registries:read'],
+    grants: [
+      ...dockerKinds.map((kind) => `${kind}:read` as const),
+      'environments:read',
+      'registries:read',
+      'alerts:read',
+    ],
   },
 } as const satisfies Record<string, { description: string; grants: readonly Grant[] }>;
 

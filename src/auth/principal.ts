@@ -33,6 +33,11 @@ export function can(principal: Principal, permission: Permission, environmentId?
   return roleAllows && scopeAllows;
 }
 
+/** Whether the caller holds `permission` on at least one environment (or on all of them). */
+export function canOnSomeEnvironment(principal: Principal, permission: Permission): boolean {
+  return principal.roles.some((role) => can(principal, permission, role.environmentId ?? undefined));
+}
+
 /** Whether the caller may manage their own account: any session, a token only with `account`. */
 export function canManageAccount(principal: Principal): boolean {
   return !principal.tokenScope || principal.tokenScope.includes(ACCOUNT_SCOPE);

@@ -70,6 +70,8 @@ export async function startServer(
   const retention = scheduleAuditRetention(services.audit, services.settings, logger);
   await services.notifier.start();
   await services.scheduler.start();
+  await services.alerts.start();
+  await services.engineEvents.start();
   const app = createApp({
     ...services,
     version: VERSION,
@@ -103,6 +105,8 @@ export async function startServer(
       services.agents.close();
       // Open streams (logs, events, job progress followed through a proxy) would hold the stop.
       await app.stop(true);
+      services.engineEvents.stop();
+      await services.alerts.stop();
       await services.scheduler.stop();
       await services.notifier.stop();
       await services.jobs.close();

@@ -10,11 +10,15 @@ import { recordJobEnd } from '../http/audit-trail.ts';
 import { imagePruneKind } from '../jobs/image-prune-schedule.ts';
 import { JobRegistry } from '../jobs/job-registry.ts';
 import { UsageFeeds } from '../jobs/usage-feeds.ts';
+import { AlertEngine } from '../monitoring/alerts/alert-engine.ts';
+import { type EngineEventOptions, EngineEventStreams } from '../monitoring/engine-events.ts';
+import { ReadingsFeed } from '../monitoring/readings.ts';
 import { Notifier, type NotifierOptions } from '../notifications/notifier.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { StackService } from '../stacks/stack-service.ts';
 import { StackStore } from '../stacks/stack-store.ts';
 import { AgentStore } from '../store/agents.ts';
+import { AlertStore } from '../store/alerts.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
@@ -54,6 +58,8 @@ export interface ServiceOptions {
   /** Windflow's data directory, which no environment's socket path may point into. */
   dataDir?: string;
   agentHeartbeat?: HubOptions;
+  /** Reconnection backoff of the Engine events streams (tests make it short). */
+  engineEvents?: EngineEventOptions;
 }
 
 export function createServices(
@@ -68,6 +74,7 @@ export function createServices(
     notifier: notifierOptions,
     dataDir,
     agentHeartbeat,
+    engineEvents: engineEventOptions,
   }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
@@ -104,6 +111,20 @@ export function createServices(
   });
   scheduler.register(updateCheckKind(updateService, notifier));
   scheduler.register(autoUpdateKind(updateService, updates, notifier, () => undefined));
+  /** Each monitoring collection round, for alert rules and live charts. */
+  const readings = new ReadingsFeed();
+  const engineEvents = new EngineEventStreams(environments, clients, logger, engineEventOptions);
+  const alertStore = new AlertStore(db);
+  const alerts = new AlertEngine({
+    store: alertStore,
+    environments,
+    clients,
+    notifier,
+    events: engineEvents,
+    readings,
+    agents,
+    logger,
+  });
   return {
     dataDir,
     secrets,
@@ -127,6 +148,10 @@ export function createServices(
     updates,
     updateChecker,
     updateService,
+    readings,
+    engineEvents,
+    alertStore,
+    alerts,
     /** Ports Windflow listens on, filled in once it listens: a channel may not point at them. */
     listeningPorts: [] as number[],
     volumeHelpers: new VolumeHelpers({

@@ -5,7 +5,7 @@
 import { Elysia } from 'elysia';
 import { CSRF_HEADER } from '../auth/authenticator.ts';
 import type { Permission } from '../auth/permissions.ts';
-import { can, canManageAccount, type Principal } from '../auth/principal.ts';
+import { can, canManageAccount, canOnSomeEnvironment, type Principal } from '../auth/principal.ts';
 import { HttpError } from './errors.ts';
 import { requestOrigin } from './request-origin.ts';
 
@@ -73,7 +73,10 @@ export function accessControl(options: AccessOptions) {
       throw new HttpError(403, 'MFA_ENROLMENT_REQUIRED', 'Set up a second factor on your profile page first');
     }
     const environmentId = environmentOf(route, params);
-    if (!can(principal, access, environmentId)) {
+    const allowed = choosesEnvironmentItself(route)
+      ? canOnSomeEnvironment(principal, access)
+      : can(principal, access, environmentId);
+    if (!allowed) {
       const where = environmentId === undefined ? '' : ` on environment ${environmentId}`;
       throw new HttpError(403, 'FORBIDDEN', `You need the ${access} permission${where}`);
     }
@@ -135,6 +138,17 @@ function isCrossOrigin(request: Request): boolean {
 }
 
 /** Routes under /api/environments/:id act on that environment; grants may be scoped to it. */
+/**
+ * Routes about objects of several environments (alert rules and alerts, each on one environment
+ * or on all): they admit whoever holds the permission on some environment, and their handlers
+ * check it on the environment of each object they touch and filter what they list.
+ */
+const ENVIRONMENT_CHOSEN_BY_HANDLER = ['/api/alerts'];
+
+function choosesEnvironmentItself(route: string): boolean {
+  return ENVIRONMENT_CHOSEN_BY_HANDLER.some((prefix) => route === prefix || route.startsWith(`${prefix}/`));
+}
+
 function environmentOf(route: string, params: unknown): number | undefined {
   if (!route.startsWith('/api/environments/:id')) return undefined;
   const id = Number((params as { id?: unknown } | undefined)?.id);

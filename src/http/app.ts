@@ -11,6 +11,7 @@ import { errorHandling } from './error-handling.ts';
 import { requestLog } from './request-log.ts';
 import { requestOrigins } from './request-origin.ts';
 import { agentConnectRoutes } from './routes/agent-connect.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { authProviderRoutes } from './routes/auth-providers.ts';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps) {
     .use(scheduleRoutes(deps))
     .use(notificationRoutes(deps))
     .use(updateRoutes(deps))
+    .use(alertRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
   assertBodyLimitsNameRoutes(app.routes);

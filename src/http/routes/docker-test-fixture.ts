@@ -93,6 +93,8 @@ export async function localEnvironment({
     name: (prefix) => `wf-${prefix}-${run}-${++counter}`,
     async close() {
       docker.close();
+      services.engineEvents.stop();
+      await services.alerts.stop();
       await services.scheduler.stop();
       await services.notifier.stop();
       await services.jobs.close();
