@@ -5,6 +5,7 @@
 import { DockerApiError, DockerTimeoutError, DockerUnreachableError } from '../docker/errors.ts';
 import type { HijackedConnection, HijackRequest } from '../docker/hijack.ts';
 import {
+  answerBody,
   apiError,
   type DockerTransport,
   type Exchange,
@@ -137,9 +138,7 @@ export class EdgeSession implements DockerTransport {
     }
     const answer = await this.exchange(method, pathWithQuery(path, options.query), options);
     throwIfRefused(answer);
-    if (answer.body.length === 0) return undefined as T;
-    const text = new TextDecoder().decode(answer.body);
-    return (contentType(answer).includes('json') ? JSON.parse(text) : text) as T;
+    return answerBody<T>(new TextDecoder().decode(answer.body), contentType(answer));
   }
 
   async openStream(method: string, path: string, options: Exchange): Promise<ReadableStream<Uint8Array>> {
@@ -612,10 +611,10 @@ function answerOf(reply: ResponseMessage): Answer {
   return { status: Number(reply.statusCode), headers: reply.headers ?? {}, body };
 }
 
-function contentType(answer: Answer): string {
+function contentType(answer: Answer): string | undefined {
   for (const [name, value] of Object.entries(answer.headers))
     if (name.toLowerCase() === 'content-type') return value;
-  return '';
+  return undefined;
 }
 
 function throwIfRefused(answer: Answer): void {

@@ -4,9 +4,11 @@
 import { chooseApiVersion } from './api-version.ts';
 import type { StatsSample } from './container-stats.ts';
 import { type DockerEndpoint, describeEndpoint } from './endpoint.ts';
+import { engineKind } from './engine-kind.ts';
 import { DockerApiError } from './errors.ts';
 import type { HijackedConnection } from './hijack.ts';
 import { encodeRegistryAuth, type RegistryAuth, splitReference } from './image-reference.ts';
+import { dockerEventOf, podmanEventFilters } from './podman.ts';
 import { demuxDockerStream, jsonLines, type LogChunk, rawStream } from './streams.ts';
 import {
   type CallOptions,
@@ -31,6 +33,7 @@ import type {
   VersionAnswer,
   VolumeSummary,
 } from './types.ts';
+import type { EngineKind } from './views.ts';
 
 export { compareVersions, MAX_API_VERSION, MIN_API_VERSION } from './api-version.ts';
 export type { HijackedConnection } from './hijack.ts';
@@ -68,6 +71,7 @@ export class DockerClient {
   private readonly closing = new AbortController();
   private negotiation: Promise<string> | undefined;
   private negotiatedVersion: string | undefined;
+  private negotiatedKind: EngineKind = 'docker';
 
   /** `transport` is required for an edge endpoint (the agent's tunnel) and optional otherwise. */
   constructor(
@@ -104,6 +108,7 @@ export class DockerClient {
       .then((version) => {
         if (!isVersionDocument(version)) throw notEngineError(this.endpoint, 'no version document');
         this.negotiatedVersion = chooseApiVersion(version);
+        this.negotiatedKind = engineKind(version);
         return this.negotiatedVersion;
       })
       .catch((error: unknown) => {
@@ -111,6 +116,12 @@ export class DockerClient {
         throw error;
       });
     return untilAborted(this.negotiation, signal);
+  }
+
+  /** Docker or Podman, from the same /version answer the negotiation reads. */
+  async engineKind(signal?: AbortSignal): Promise<EngineKind> {
+    await this.negotiate(signal);
+    return this.negotiatedKind;
   }
 
   /** A JSON request on the negotiated API version; an empty answer gives undefined. */
@@ -190,13 +201,22 @@ export class DockerClient {
     return this.request('GET', '/info', call);
   }
 
-  /** Events as they happen, until the iterator is left, `signal` aborts or the client closes. */
+  /**
+   * Events as they happen, until the iterator is left, `signal` aborts or the client closes;
+   * in Docker's terms on Podman too (see podman.ts).
+   */
   async *events(options: EventOptions = {}): AsyncGenerator<DockerEvent> {
+    const podman = (await this.engineKind(options.signal)) === 'podman';
+    const filters = podman && options.filters ? podmanEventFilters(options.filters) : options.filters;
     const body = await this.stream('GET', '/events', {
-      query: { since: options.since, filters: encodeFilters(options.filters) },
+      query: { since: options.since, filters: encodeFilters(filters) },
       signal: options.signal,
     });
-    yield* cancelOnExit(body, jsonLines<DockerEvent>);
+    if (!podman) {
+      yield* cancelOnExit(body, jsonLines<DockerEvent>);
+      return;
+    }
+    for await (const event of cancelOnExit(body, jsonLines<DockerEvent>)) yield dockerEventOf(event);
   }
 
   // --- containers

@@ -19,6 +19,7 @@ import {
   DockerUnreachableError,
 } from './errors.ts';
 import { type HijackedConnection, type HijackRequest, hijack } from './hijack.ts';
+import { dockerStatusOf } from './podman.ts';
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -96,16 +97,14 @@ export class HttpTransport implements DockerTransport {
       });
   }
 
-  /** A JSON answer parsed, a text answer as text, an empty one (204, 304) as undefined. */
+  /** The answer as `answerBody` reads it. */
   async requestJson<T>(method: string, path: string, options: Exchange): Promise<T> {
-    const { text, isJson } = await this.withDeadline(method, path, options, async (signal) => {
+    const { text, type } = await this.withDeadline(method, path, options, async (signal) => {
       const response = await this.send(method, path, options, signal);
-      return { text: await response.text(), isJson: response.headers.get('content-type')?.includes('json') };
+      return { text: await response.text(), type: response.headers.get('content-type') };
     });
-    if (!text) return undefined as T;
-    if (!isJson) return text as T;
     try {
-      return JSON.parse(text) as T;
+      return answerBody<T>(text, type);
     } catch {
       throw notEngineError(this.endpoint, 'its JSON does not parse');
     }
@@ -215,6 +214,23 @@ export function timeoutError(endpoint: DockerEndpoint, method: string, path: str
   );
 }
 
+/**
+ * A JSON answer parsed, a text answer as text, an empty one (204, 304) as undefined. An answer
+ * without a content type (Podman's one-shot stats) is JSON when it looks like JSON.
+ */
+export function answerBody<T>(text: string, contentType: string | null | undefined): T {
+  if (!text) return undefined as T;
+  if (contentType?.includes('json')) return JSON.parse(text) as T;
+  if (!contentType && /^\s*[[{]/.test(text)) {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return text as T;
+    }
+  }
+  return text as T;
+}
+
 const PLAIN_HTTP_TO_TLS = 'Client sent an HTTP request to an HTTPS server.';
 
 /**
@@ -223,8 +239,9 @@ const PLAIN_HTTP_TO_TLS = 'Client sent an HTTP request to an HTTPS server.';
  */
 export function apiError(status: number, text: string): DockerApiError {
   try {
-    const parsed = JSON.parse(text) as { message?: unknown };
-    if (typeof parsed.message === 'string') return new DockerApiError(status, parsed.message);
+    const parsed = JSON.parse(text) as { message?: unknown; cause?: unknown };
+    if (typeof parsed.message === 'string')
+      return new DockerApiError(dockerStatusOf(status, parsed.cause), parsed.message);
   } catch {
     // not the daemon's JSON
   }

@@ -1,0 +1,82 @@
+// Where Podman's Docker-compatible API answers differently from Docker, translated in one place
+// so that routes, the Compose engine and the UI see Docker's shapes on either engine. What has
+// no Podman counterpart is refused with one clear code instead of failing halfway.
+import { HttpError } from '../http/errors.ts';
+import type { DockerEvent } from './types.ts';
+import type { EngineKind } from './views.ts';
+
+/**
+ * The networks every engine creates and nobody may remove. Podman's default network is
+ * `podman`; its compatible API lists it as `bridge` too (same id).
+ */
+const BUILTIN_NETWORKS: Record<EngineKind, ReadonlySet<string>> = {
+  docker: new Set(['bridge', 'host', 'none']),
+  podman: new Set(['bridge', 'podman']),
+};
+
+export function builtinNetworks(kind: EngineKind): ReadonlySet<string> {
+  return BUILTIN_NETWORKS[kind];
+}
+
+/**
+ * The keys a container's network entry may have for `network` in a container list: Docker
+ * gives the network's id, Podman its name, and `podman` for the default network it lists as
+ * `bridge`.
+ */
+export function networkKeys(network: { Id: string; Name: string }): string[] {
+  return [network.Id, network.Name, ...(network.Name === 'bridge' ? ['podman'] : [])];
+}
+
+/**
+ * Podman answers some of Docker's 4xx cases with a 500 and names the case in `cause`
+ * (`{cause, message, response}`); this gives back the status Docker would have used.
+ */
+const STATUS_BY_CAUSE: [RegExp, number][] = [
+  [/^that name is already in use$/, 409],
+  [/^(no such container|no such image|no such volume|network not found|no such pod)$/, 404],
+  [/^volume is being used$/, 409],
+  [/^payload does not match any of the supported image formats/, 400],
+];
+
+export function dockerStatusOf(status: number, cause: unknown): number {
+  if (status !== 500 || typeof cause !== 'string') return status;
+  return STATUS_BY_CAUSE.find(([pattern]) => pattern.test(cause))?.[1] ?? status;
+}
+
+/** Podman calls Docker's `destroy` event `remove`; everything else keeps Docker's names. */
+const PODMAN_ACTIONS: Record<string, string> = { destroy: 'remove' };
+const DOCKER_ACTIONS: Record<string, string> = Object.fromEntries(
+  Object.entries(PODMAN_ACTIONS).map(([docker, podman]) => [podman, docker]),
+);
+
+/** An events filter in Docker's terms, as Podman needs it. */
+export function podmanEventFilters(filters: Record<string, string[]>): Record<string, string[]> {
+  const actions = filters.event;
+  if (!actions) return filters;
+  return { ...filters, event: actions.map((action) => PODMAN_ACTIONS[action] ?? action) };
+}
+
+/**
+ * A Podman event in Docker's terms: `remove` becomes `destroy`, and a health change
+ * (`health_status` with the state in the attributes) becomes `health_status: healthy`.
+ */
+export function dockerEventOf(event: DockerEvent): DockerEvent {
+  let action = DOCKER_ACTIONS[event.Action] ?? event.Action;
+  const health = event.Actor?.Attributes?.health_status;
+  if (action === 'health_status' && health) action = `health_status: ${health}`;
+  return action === event.Action ? event : { ...event, Action: action };
+}
+
+/**
+ * Podman stores a name without a registry under docker.io (`team/app:v1` lists as
+ * `docker.io/team/app:v1`, `redis` as `docker.io/library/redis`); shown as Docker shows them,
+ * the names a user typed, and they still resolve on Podman.
+ */
+export function dockerImageName(name: string): string {
+  return name.replace(/^docker\.io\/(library\/)?/, '');
+}
+
+/** The answer for a feature Podman's API does not have: a stable code, and why. */
+export function notOnPodman(feature: string, why: string): HttpError {
+  return new HttpError(501, 'NOT_ON_PODMAN', `${feature} is not available on Podman: ${why}`);
+}
