@@ -4,22 +4,27 @@
 import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
 import { DockerApiError } from './errors.ts';
+import { dockerImageName } from './podman.ts';
 import type { PullProgress } from './types.ts';
 import type { HistoryLayer, ImageView, LayerProgress } from './views.ts';
 
 export async function listImageViews(client: DockerClient): Promise<ImageView[]> {
-  const [images, containers] = await Promise.all([client.listImages(), client.listContainers({ all: true })]);
+  const [images, containers, shown] = await Promise.all([
+    client.listImages(),
+    client.listContainers({ all: true }),
+    imageNaming(client),
+  ]);
   const users = new Map<string, number>();
   for (const container of containers) {
     const imageId = String(container.ImageID ?? '');
     users.set(imageId, (users.get(imageId) ?? 0) + 1);
   }
   return images.map((image) => {
-    const tags = (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>');
+    const tags = (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>').map(shown);
     return {
       id: image.Id,
       tags,
-      digests: (image.RepoDigests ?? []).filter((digest) => !digest.startsWith('<none>')),
+      digests: (image.RepoDigests ?? []).filter((digest) => !digest.startsWith('<none>')).map(shown),
       size: image.Size,
       createdAt: new Date(Number(image.Created) * 1000).toISOString(),
       containers: users.get(image.Id) ?? 0,
@@ -49,7 +54,11 @@ export async function imageHistory(client: DockerClient, reference: string): Pro
 export async function removeImage(client: DockerClient, reference: string, force: boolean): Promise<void> {
   if (!force) {
     const image = await client.inspectImage(reference);
-    const users = await client.listContainers({ all: true, filters: { ancestor: [image.Id] } });
+    // Podman's ancestor filter takes the id without its sha256: prefix; Docker takes either.
+    const users = await client.listContainers({
+      all: true,
+      filters: { ancestor: [image.Id.replace(/^sha256:/, '')] },
+    });
     const direct = users.filter((container) => container.ImageID === image.Id);
     if (direct.length > 0) {
       const names = direct.map((container) =>
@@ -104,11 +113,14 @@ export async function importImages(
   client: DockerClient,
   archive: ReadableStream<Uint8Array>,
 ): Promise<string[]> {
-  const body = await client.stream('POST', '/images/load', {
-    query: { quiet: true },
-    body: archive,
-    timeoutMs: 30 * 60_000,
-  });
+  // Docker reports an unreadable archive in the stream, Podman as a refusal.
+  const body = await client
+    .stream('POST', '/images/load', { query: { quiet: true }, body: archive, timeoutMs: 30 * 60_000 })
+    .catch((error: unknown) => {
+      if (error instanceof DockerApiError && error.status === 400)
+        throw new HttpError(400, 'IMAGE_ARCHIVE_INVALID', error.message);
+      throw error;
+    });
   const text = await new Response(body).text();
   const loaded: string[] = [];
   for (const line of text.split('\n').filter(Boolean)) {
@@ -122,7 +134,12 @@ export async function importImages(
     const match = /Loaded image(?: ID)?: (.+)/.exec(message.stream ?? '');
     if (match?.[1]) loaded.push(match[1].trim());
   }
-  return loaded;
+  return loaded.map(await imageNaming(client));
+}
+
+/** Image names as Docker shows them, on Podman too (see podman.ts). */
+async function imageNaming(client: DockerClient): Promise<(name: string) => string> {
+  return (await client.engineKind()) === 'podman' ? dockerImageName : (name) => name;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { HttpError } from '../http/errors.ts';
 import type { DockerClient } from './client.ts';
 import { DockerApiError } from './errors.ts';
-import { BUILTIN_NETWORKS } from './system.ts';
+import { builtinNetworks, networkKeys, notOnPodman } from './podman.ts';
 import type { ContainerSummary } from './types.ts';
 import type { AttachedContainer, ConnectInput, NetworkInput, NetworkView } from './views.ts';
 
@@ -35,8 +35,9 @@ export async function listNetworks(client: DockerClient): Promise<NetworkView[]>
     client.listContainers({ all: true }),
   ]);
   const attached = attachedByNetwork(containers);
+  const builtin = builtinNetworks(await client.engineKind());
   return networks
-    .map((network) => toView(network, attached.get(network.Id) ?? []))
+    .map((network) => toView(network, attachedTo(attached, network), builtin))
     .sort((a, b) => Number(b.builtin) - Number(a.builtin) || a.name.localeCompare(b.name));
 }
 
@@ -46,7 +47,8 @@ export async function inspectNetwork(
 ): Promise<NetworkView & { raw: unknown }> {
   const network = await getNetwork(client, idOrName);
   const containers = await client.listContainers({ all: true, filters: { network: [network.Id] } });
-  return { ...toView(network, attachedByNetwork(containers).get(network.Id) ?? []), raw: network };
+  const builtin = builtinNetworks(await client.engineKind());
+  return { ...toView(network, attachedTo(attachedByNetwork(containers), network), builtin), raw: network };
 }
 
 export async function createNetwork(client: DockerClient, input: NetworkInput): Promise<NetworkView> {
@@ -59,6 +61,9 @@ export async function createNetwork(client: DockerClient, input: NetworkInput): 
     );
   }
   for (const pool of input.ipam ?? []) assertValidPool(pool);
+  const kind = await client.engineKind();
+  if (kind === 'podman' && input.attachable)
+    throw notOnPodman('An attachable network', 'attaching is a Swarm feature, and Podman has no Swarm');
   const options = { ...input.options, ...(input.parent ? { parent: input.parent } : {}) };
   const { Id } = await client.request<{ Id: string }>('POST', '/networks/create', {
     body: {
@@ -80,7 +85,7 @@ export async function createNetwork(client: DockerClient, input: NetworkInput): 
       },
     },
   });
-  return toView(await getNetwork(client, Id), []);
+  return toView(await getNetwork(client, Id), [], builtinNetworks(kind));
 }
 
 export async function connectContainer(
@@ -118,11 +123,12 @@ export async function disconnectContainer(
 /** Removes a network; the built-in ones and networks with containers attached are refused. */
 export async function removeNetwork(client: DockerClient, idOrName: string): Promise<void> {
   const network = await getNetwork(client, idOrName);
-  if (BUILTIN_NETWORKS.has(network.Name)) {
+  const kind = await client.engineKind();
+  if (builtinNetworks(kind).has(network.Name)) {
     throw new HttpError(
       409,
       'NETWORK_BUILTIN',
-      `${network.Name} is one of Docker's built-in networks and cannot be removed`,
+      `${network.Name} is one of ${kind === 'podman' ? 'Podman' : 'Docker'}'s built-in networks and cannot be removed`,
     );
   }
   const attached = Object.values(network.Containers ?? {}).map((container) => container.Name);
@@ -154,6 +160,14 @@ async function getNetwork(client: DockerClient, idOrName: string): Promise<Netwo
   }
 }
 
+function attachedTo(attached: Map<string, AttachedContainer[]>, network: NetworkAnswer): AttachedContainer[] {
+  for (const key of networkKeys(network)) {
+    const containers = attached.get(key);
+    if (containers) return containers;
+  }
+  return [];
+}
+
 function attachedByNetwork(containers: ContainerSummary[]): Map<string, AttachedContainer[]> {
   const attached = new Map<string, AttachedContainer[]>();
   for (const container of containers) {
@@ -173,7 +187,11 @@ function attachedByNetwork(containers: ContainerSummary[]): Map<string, Attached
   return attached;
 }
 
-function toView(network: NetworkAnswer, containers: AttachedContainer[]): NetworkView {
+function toView(
+  network: NetworkAnswer,
+  containers: AttachedContainer[],
+  builtin: ReadonlySet<string>,
+): NetworkView {
   return {
     id: network.Id,
     name: network.Name,
@@ -182,7 +200,7 @@ function toView(network: NetworkAnswer, containers: AttachedContainer[]): Networ
     internal: network.Internal,
     attachable: network.Attachable,
     ipv6: network.EnableIPv6,
-    builtin: BUILTIN_NETWORKS.has(network.Name),
+    builtin: builtin.has(network.Name),
     subnets: (network.IPAM?.Config ?? []).flatMap((pool) =>
       pool.Subnet
         ? [{ subnet: pool.Subnet, gateway: pool.Gateway || null, ipRange: pool.IPRange || null }]

@@ -3,10 +3,9 @@
 import { HttpError } from '../http/errors.ts';
 import { compareVersions } from './api-version.ts';
 import type { DockerClient } from './client.ts';
+import { builtinNetworks, networkKeys, notOnPodman } from './podman.ts';
 import type { ContainerSummary, NetworkSummary } from './types.ts';
 import type { CleanupItem, CleanupPreview, DiskUsageSummary, PruneKind, PruneResult } from './views.ts';
-
-export const BUILTIN_NETWORKS: ReadonlySet<string> = new Set(['bridge', 'host', 'none']);
 
 const PRUNE_TIMEOUT_MS = 10 * 60_000;
 /** What `docker container prune` removes: not running, paused or restarting. */
@@ -60,14 +59,31 @@ export async function apiAtLeast(client: DockerClient, version: string): Promise
   return compareVersions(await client.negotiate(), version) >= 0;
 }
 
-/** /system/df; from API 1.42 on, only the kinds asked for are computed. */
+/**
+ * /system/df; from API 1.42 on, only the kinds asked for are computed. Podman's answer names
+ * each image by its tag alone ("latest"), gives no layers' total and leaves volumes' labels
+ * out, so there its images come from the image list and volumes' labels from the volume list.
+ */
 export async function diskUsage(
   client: DockerClient,
   kinds?: ('image' | 'container' | 'volume' | 'build-cache')[],
 ): Promise<DiskUsageAnswer> {
   const typed = kinds && (await apiAtLeast(client, '1.42'));
   const query = typed ? `?${kinds.map((kind) => `type=${kind}`).join('&')}` : '';
-  return client.request('GET', `/system/df${query}`, { timeoutMs: PRUNE_TIMEOUT_MS });
+  const df = client.request<DiskUsageAnswer>('GET', `/system/df${query}`, { timeoutMs: PRUNE_TIMEOUT_MS });
+  if ((await client.engineKind()) !== 'podman') return df;
+  const [answer, images, { Volumes: volumes }] = await Promise.all([
+    df,
+    client.request<DfImage[]>('GET', '/images/json', { timeoutMs: PRUNE_TIMEOUT_MS }),
+    client.request<{ Volumes: DfVolume[] | null }>('GET', '/volumes', { timeoutMs: PRUNE_TIMEOUT_MS }),
+  ]);
+  const labels = new Map((volumes ?? []).map((volume) => [volume.Name, volume.Labels]));
+  return {
+    ...answer,
+    LayersSize: undefined,
+    Images: images,
+    Volumes: (answer.Volumes ?? []).map((volume) => ({ ...volume, Labels: labels.get(volume.Name) ?? null })),
+  };
 }
 
 /** Sizes and what a clean-up could reclaim, counted the way `docker system df` counts them. */
@@ -133,11 +149,13 @@ export async function cleanupPreview(
   client: DockerClient,
   options: CleanupOptions = {},
 ): Promise<CleanupPreview> {
-  const [df, containers, networks] = await Promise.all([
+  const [df, containers, networks, engine] = await Promise.all([
     diskUsage(client),
     client.listContainers({ all: true }),
     client.request<NetworkSummary[]>('GET', '/networks'),
+    client.engineKind(),
   ]);
+  const builtin = builtinNetworks(engine);
   const matches = labelMatcher(options.label);
   const sizeOf = new Map((df.Containers ?? []).map((container) => [container.Id, container.SizeRw ?? 0]));
   const stopped = containers
@@ -167,10 +185,9 @@ export async function cleanupPreview(
     }));
   const attached = new Set(containers.flatMap((container) => networkIdsOf(container)));
   const unusedNetworks = networks
-    .filter((network) => !BUILTIN_NETWORKS.has(network.Name) && network.Scope === 'local')
-    .filter(
-      (network) => !attached.has(network.Id) && matches(network.Labels as Record<string, string> | null),
-    )
+    .filter((network) => !builtin.has(network.Name) && network.Scope === 'local')
+    .filter((network) => !networkKeys(network).some((key) => attached.has(key)))
+    .filter((network) => matches(network.Labels as Record<string, string> | null))
     .map((network) => ({ id: network.Id, name: network.Name, size: 0 }));
   const cache = options.label
     ? []
@@ -197,6 +214,8 @@ export async function prune(
   kinds: readonly PruneKind[],
   options: CleanupOptions = {},
 ): Promise<PruneResult> {
+  if (kinds.includes('buildCache') && (await client.engineKind()) === 'podman')
+    throw notOnPodman('The build cache', 'Podman builds with Buildah, whose cache is the images themselves');
   if (options.label && kinds.includes('buildCache')) {
     throw new HttpError(
       400,
