@@ -62,8 +62,7 @@ export async function createNetwork(client: DockerClient, input: NetworkInput): 
   }
   for (const pool of input.ipam ?? []) assertValidPool(pool);
   const kind = await client.engineKind();
-  if (kind === 'podman' && input.attachable)
-    throw notOnPodman('An attachable network', 'attaching is a Swarm feature, and Podman has no Swarm');
+  if (kind === 'podman' && input.attachable) throw notOnPodman('attachable');
   const options = { ...input.options, ...(input.parent ? { parent: input.parent } : {}) };
   const { Id } = await client.request<{ Id: string }>('POST', '/networks/create', {
     body: {

@@ -3,7 +3,7 @@
 // no Podman counterpart is refused with one clear code instead of failing halfway.
 import { HttpError } from '../http/errors.ts';
 import type { DockerEvent } from './types.ts';
-import type { EngineKind } from './views.ts';
+import { type EngineKind, NOT_ON_PODMAN } from './views.ts';
 
 /**
  * The networks every engine creates and nobody may remove. Podman's default network is
@@ -77,6 +77,7 @@ export function dockerImageName(name: string): string {
 }
 
 /** The answer for a feature Podman's API does not have: a stable code, and why. */
-export function notOnPodman(feature: string, why: string): HttpError {
+export function notOnPodman(what: keyof typeof NOT_ON_PODMAN): HttpError {
+  const { feature, why } = NOT_ON_PODMAN[what];
   return new HttpError(501, 'NOT_ON_PODMAN', `${feature} is not available on Podman: ${why}`);
 }

@@ -215,7 +215,7 @@ export async function prune(
   options: CleanupOptions = {},
 ): Promise<PruneResult> {
   if (kinds.includes('buildCache') && (await client.engineKind()) === 'podman')
-    throw notOnPodman('The build cache', 'Podman builds with Buildah, whose cache is the images themselves');
+    throw notOnPodman('buildCache');
   if (options.label && kinds.includes('buildCache')) {
     throw new HttpError(
       400,

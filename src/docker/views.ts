@@ -1,13 +1,25 @@
 // The shapes the API answers with and takes, shared by the server and the UI: the engine at a
 // glance, containers, their form and usage, images, registry tags, volumes, their files,
 // networks, disk usage, the clean-up and the background jobs. Types, and the one list the
-// clean-up's kinds are made of; nothing that runs.
+// clean-up's kinds and what Podman lacks are made of; nothing that runs.
 import type { Permission } from '../auth/permissions.ts';
 import type { ContainerInspect } from './types.ts';
 
 /** An environment's engine at a glance: version, host facts and resource counts. */
 /** Which program answers the Engine API: Docker, or Podman through its compatible API. */
 export type EngineKind = 'docker' | 'podman';
+
+/** What Podman's API does not have, and why: the API's NOT_ON_PODMAN answers and the UI's notes. */
+export const NOT_ON_PODMAN = {
+  buildCache: {
+    feature: 'The build cache',
+    why: 'Podman builds with Buildah, whose cache is the images themselves',
+  },
+  attachable: {
+    feature: 'An attachable network',
+    why: 'attaching is a Swarm feature, and Podman has no Swarm',
+  },
+} as const;
 
 export interface EnvironmentInfo {
   engine: {
