@@ -36,6 +36,7 @@ const STATUS_BY_CAUSE: [RegExp, number][] = [
   [/^(no such container|no such image|no such volume|network not found|no such pod)$/, 404],
   [/^volume is being used$/, 409],
   [/^payload does not match any of the supported image formats/, 400],
+  [/^volume options .* not supported/, 400],
 ];
 
 export function dockerStatusOf(status: number, cause: unknown): number {

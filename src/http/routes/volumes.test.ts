@@ -124,39 +124,37 @@ for (const engine of testEngines()) {
     }
 
     describe('volumes', () => {
-      test.skipIf(engine.name === 'podman')(
-        'create with driver options and labels, then inspect; a taken or bad name is refused',
-        async () => {
-          const name = env.name('tmpfs');
-          const created = await admin.call('POST', base, {
-            name,
-            driver: 'local',
-            driverOptions: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' },
-            labels: env.labels,
-          });
-          expect(created).toMatchObject({
-            status: 201,
-            body: { name, driver: 'local', labels: env.labels, usedBy: [] },
-          });
-          const inspected = await admin.call('GET', `${base}/${name}`);
-          expect(inspected.status).toBe(200);
-          expect(inspected.body).toMatchObject({
-            name,
-            options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' },
-          });
-          expect(inspected.body.mountpoint).toContain(name);
+      test('create with driver options and labels, then inspect; a taken or bad name is refused', async () => {
+        const name = env.name('tmpfs');
+        const created = await admin.call('POST', base, {
+          name,
+          driver: 'local',
+          // Not size=: Podman reads it as a quota, which needs XFS project quotas.
+          driverOptions: { type: 'tmpfs', device: 'tmpfs', o: 'nodev' },
+          labels: env.labels,
+        });
+        expect(created).toMatchObject({
+          status: 201,
+          body: { name, driver: 'local', labels: env.labels, usedBy: [] },
+        });
+        const inspected = await admin.call('GET', `${base}/${name}`);
+        expect(inspected.status).toBe(200);
+        expect(inspected.body).toMatchObject({
+          name,
+          options: { type: 'tmpfs', device: 'tmpfs', o: 'nodev' },
+        });
+        expect(inspected.body.mountpoint).toContain(name);
 
-          expect(await admin.call('POST', base, { name, labels: env.labels })).toMatchObject({
-            status: 409,
-            body: { code: 'VOLUME_EXISTS' },
-          });
-          expect((await admin.call('POST', base, { name: '../escape' })).status).toBe(400);
-          expect(await admin.call('GET', `${base}/${env.name('missing')}`)).toMatchObject({
-            status: 404,
-            body: { code: 'VOLUME_NOT_FOUND' },
-          });
-        },
-      );
+        expect(await admin.call('POST', base, { name, labels: env.labels })).toMatchObject({
+          status: 409,
+          body: { code: 'VOLUME_EXISTS' },
+        });
+        expect((await admin.call('POST', base, { name: '../escape' })).status).toBe(400);
+        expect(await admin.call('GET', `${base}/${env.name('missing')}`)).toMatchObject({
+          status: 404,
+          body: { code: 'VOLUME_NOT_FOUND' },
+        });
+      });
 
       test('the list has driver, mountpoint, scope, labels, size and the containers using each', async () => {
         const name = await createVolume();
