@@ -299,7 +299,10 @@ for (const engine of testEngines()) {
         expect(after.State.Running).toBe(true);
         expect(after.Config.Env).toEqual(before.Config.Env);
         expect(after.HostConfig.PortBindings).toEqual(before.HostConfig.PortBindings);
-        const leftovers = await env.docker.listContainers({ all: true, filters: { name: ['windflow-old'] } });
+        const leftovers = await env.docker.listContainers({
+          all: true,
+          filters: { name: ['windflow-old'], label: [env.runLabel] },
+        });
         expect(leftovers).toEqual([]);
         expect(
           await env.docker.listContainers({ all: true, filters: { name: [`^/?${name}$`] } }),
