@@ -15,7 +15,11 @@
 # Idempotent: reuses running proxies (restarted when their shipped file changed). The last line
 # of stdout is the JSON the main test bed merges into env.json under "proxies".
 #
+# `render` writes one proxy's configuration into DIR (nginx.conf or Caddyfile) for a test that
+# runs a proxy of its own, from the same shipped file, on ports of its own.
+#
 # Usage: scripts/testbed/proxies.sh CERT KEY | stop
+#        scripts/testbed/proxies.sh render CERT KEY nginx|caddy SITE PORT UPSTREAM DIR
 set -euo pipefail
 
 STATE_DIR=/var/lib/windflow-testbed/proxies
@@ -42,6 +46,11 @@ NAMES=(nginx-root nginx-subpath caddy-root caddy-subpath)
 if [ "${1:-}" = stop ]; then
   for name in "${NAMES[@]}"; do stop_one "$name"; done
   exit 0
+fi
+RENDER=''
+if [ "${1:-}" = render ]; then
+  RENDER=1
+  shift
 fi
 CERT=$1
 KEY=$2
@@ -87,6 +96,11 @@ render_caddy() {
       "$SHIPPED/caddy/$site"
   } >"$dir/Caddyfile"
 }
+
+if [ -n "$RENDER" ]; then
+  "render_$3" "$4" "$5" "$6" "$7"
+  exit 0
+fi
 
 # Any HTTP answer (502 while no Windflow listens behind it) means the proxy is up.
 answers() { curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$1/" | grep -q '^[1-5]'; }
