@@ -13,6 +13,8 @@
 #   - the image windflow-test/busybox:latest, made from Debian's busybox-static with the
 #     Engine's image import, and the same image pushed to the registry; and
 #     windflow-test/pullable, which is only in the registry (for pulls that download layers)
+#   - a Git server over SSH (OpenSSH, key-only, git-shell) on 127.0.0.1:2222 serving the bare
+#     repositories of $STATE/git/repos (scripts/testbed/git-ssh.sh)
 #   - windflow-test/debian:12, a minimal Debian root made with debootstrap (slimmed like
 #     debian:12-slim), the base the container image test builds on
 # It writes what tests need to /var/lib/windflow-testbed/env.json (read by
@@ -82,6 +84,7 @@ if [ "${1:-}" = stop ]; then
   bash "$here/testbed/registries.sh" stop
   bash "$here/testbed/proxies.sh" stop
   bash "$here/testbed/podman.sh" stop
+  bash "$here/testbed/git-ssh.sh" stop
   exit 0
 fi
 
@@ -319,6 +322,7 @@ proxies_json=$(bash "$here/testbed/proxies.sh" "$TLS_DIR/server-cert.pem" "$TLS_
 ensure_images
 ensure_debian_base
 podman_json=$(bash "$here/testbed/podman.sh" "$REGISTRY" "$IMAGE:latest" | tail -n 1)
+git_ssh_json=$(bash "$here/testbed/git-ssh.sh" | tail -n 1)
 
 cat >"$STATE/env.json" <<JSON
 {
@@ -338,6 +342,7 @@ cat >"$STATE/env.json" <<JSON
   "proxies": $proxies_json,
   "podman": $podman_json,
   "hawser": "$HAWSER",
+  "gitSsh": $git_ssh_json,
   "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest", "debian": "$DEBIAN_BASE" }
 }
 JSON

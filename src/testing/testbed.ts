@@ -41,6 +41,23 @@ export interface Testbed {
   };
   /** Podman 4 (rootful) serving the Docker-compatible API; has `images.busybox` too. */
   podman: { socket: string; version: string };
+  /**
+   * OpenSSH on loopback, key-only, whose login runs git-shell, serving the bare repositories in
+   * `reposDir` (scripts/testbed/git-ssh.sh): `ssh://user@host:port<reposDir>/<name>.git`.
+   */
+  gitSsh: {
+    host: string;
+    port: number;
+    user: string;
+    reposDir: string;
+    /** The server's ed25519 host key, `ssh-ed25519 AAAA…`, and its `SHA256:` fingerprint. */
+    hostPublicKey: string;
+    hostKeyFingerprint: string;
+    /** Its RSA host key, `ssh-rsa AAAA…`. */
+    hostRsaPublicKey: string;
+    /** Paths of unencrypted OpenSSH private keys the server accepts. */
+    clientKeys: { ed25519: string; rsa: string };
+  };
   /** The real Hawser agent binary (third-party, copied from ../shared/hawser/). */
   hawser: string;
   images: {
