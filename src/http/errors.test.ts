@@ -3,6 +3,7 @@
 import { expect, test } from 'bun:test';
 import { DockerApiError } from '../docker/errors.ts';
 import { apiError } from '../docker/transport.ts';
+import { GitSshError } from '../git/ssh-errors.ts';
 import { describeError } from './errors.ts';
 
 const answer = (error: unknown) => {
@@ -53,4 +54,17 @@ test("an answer that is not the daemon's JSON is named by its status, its text n
 
 test('a path that is not percent-encoding is a 400', () => {
   expect(answer(new URIError('URI error'))).toMatchObject({ status: 400, code: 'INVALID_PATH' });
+});
+
+test("a Git server over SSH: its key to confirm, its refusals apart from the caller's session", () => {
+  const hostKey = { publicKey: 'ssh-ed25519 AAAA', fingerprint: 'SHA256:abc' };
+  expect(answer(new GitSshError('UNKNOWN_HOST_KEY', 'confirm it', { hostKey }))).toEqual({
+    status: 409,
+    code: 'UNKNOWN_HOST_KEY',
+    message: 'confirm it',
+    hostKey,
+  });
+  expect(answer(new GitSshError('SSH_AUTH_FAILED', 'refused')).status).toBe(424);
+  expect(answer(new GitSshError('GIT_REPOSITORY_NOT_FOUND', 'none')).status).toBe(404);
+  expect(answer(new GitSshError('SSH_TIMEOUT', 'slow')).status).toBe(504);
 });

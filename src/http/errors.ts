@@ -11,6 +11,7 @@ import {
   DockerVersionError,
 } from '../docker/errors.ts';
 import { RegistryError } from '../docker/registry-client.ts';
+import { GitSshError, type GitSshErrorCode, type ShownHostKey } from '../git/ssh-errors.ts';
 import { ChannelInputError } from '../notifications/channel-input.ts';
 import { ScheduleInputError } from '../scheduler/scheduler.ts';
 import { StackNameTakenError } from '../stacks/stack-store.ts';
@@ -24,7 +25,28 @@ import { UsernameTakenError } from '../store/users.ts';
 export interface ErrorBody {
   code: string;
   message: string;
+  /** The key a Git server over SSH showed, to confirm and pin (UNKNOWN_HOST_KEY, HOST_KEY_MISMATCH). */
+  hostKey?: ShownHostKey;
+  expectedFingerprint?: string;
 }
+
+/** A Git server's answers are about its credentials and reach, not the caller's session. */
+const GIT_SSH_STATUS: Record<GitSshErrorCode, number> = {
+  SSH_URL_INVALID: 400,
+  SSH_KEY_INVALID: 400,
+  SSH_KEY_PASSPHRASE: 400,
+  SSH_HOST_KEY_INVALID: 400,
+  UNKNOWN_HOST_KEY: 409,
+  HOST_KEY_MISMATCH: 409,
+  SSH_AUTH_FAILED: 424,
+  GIT_REPOSITORY_NOT_FOUND: 404,
+  SSH_UNREACHABLE: 502,
+  SSH_CONNECTION_LOST: 502,
+  SSH_REMOTE_ERROR: 502,
+  SSH_PROTOCOL_ERROR: 502,
+  SSH_TIMEOUT: 504,
+  SSH_ABORTED: 503,
+};
 
 export class HttpError extends Error {
   constructor(
@@ -74,6 +96,9 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
       { 401: 'REGISTRY_UNAUTHORIZED', 404: 'REGISTRY_NOT_FOUND_THERE' }[error.status] ??
       'REGISTRY_ERROR';
     return known(status, code, error.message);
+  }
+  if (error instanceof GitSshError) {
+    return { status: GIT_SSH_STATUS[error.code], body: error.toJSON(), unexpected: false };
   }
   if (error instanceof DockerUnreachableError) return known(502, 'DOCKER_UNREACHABLE', error.message);
   if (error instanceof DockerTimeoutError) return known(504, 'DOCKER_TIMEOUT', error.message);
