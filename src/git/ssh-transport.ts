@@ -147,9 +147,12 @@ class SshConnection {
   private readonly client = new Client();
   /** Ours, not ssh2's: a failed or cancelled connection is cut at once, whatever state ssh2 is in. */
   private socket: Socket | undefined;
-  /** Rejects with the reason once the connection is closed for good; everything waiting races it. */
-  private readonly dead: Promise<never>;
-  private kill: (error: GitSshError) => void = () => {};
+  /**
+   * What is waiting on the connection (see within), failed at once when it closes for good. A
+   * set, not a race against one long-lived promise: such a race keeps every value it ever
+   * settled with (each chunk of a pack) until that promise settles.
+   */
+  private readonly waiting = new Set<(error: GitSshError) => void>();
   private readonly ready: Promise<void>;
   private open = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -162,15 +165,11 @@ class SshConnection {
     private readonly settings: Settings,
     private readonly onClosed: () => void,
   ) {
-    this.dead = new Promise<never>((_, reject) => {
-      this.kill = reject;
-    });
-    this.dead.catch(() => {});
-    const connected = new Promise<void>((resolve, reject) => {
+    this.ready = new Promise<void>((resolve, reject) => {
       this.client.once('ready', () => resolve());
       this.client.once('error', (error) => reject(this.failure ?? connectError(error, address, settings)));
+      this.waiting.add(reject);
     });
-    this.ready = Promise.race([connected, this.dead]);
     this.ready.catch((error: GitSshError) => this.close(error));
     this.client.on('error', () => {}); // after 'ready', a lost connection ends in 'close'
     this.client.on('close', () =>
@@ -264,13 +263,26 @@ class SshConnection {
   }
 
   /** `work`, unless the connection dies or `ms` pass first (then the connection is closed as timed out). */
-  async within<T>(work: Promise<T>, ms: number, doing: string): Promise<T> {
-    const timer = setTimeout(() => this.close(timeout(this.address, doing)), ms);
-    try {
-      return await Promise.race([work, this.dead]);
-    } finally {
-      clearTimeout(timer);
-    }
+  within<T>(work: Promise<T>, ms: number, doing: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(this.failure ?? unreachable(this.address, 'the connection was closed'));
+      const timer = setTimeout(() => this.close(timeout(this.address, doing)), ms);
+      const settle = () => {
+        clearTimeout(timer);
+        this.waiting.delete(reject);
+      };
+      this.waiting.add(reject);
+      work.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
   }
 
   get inactivityTimeoutMs(): number {
@@ -289,7 +301,9 @@ class SshConnection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.idleTimer);
-    this.kill(this.failure ?? unreachable(this.address, 'the connection was closed'));
+    const failure = this.failure ?? unreachable(this.address, 'the connection was closed');
+    for (const fail of this.waiting) fail(failure);
+    this.waiting.clear();
     if (reason) {
       this.socket?.destroy();
     } else {
