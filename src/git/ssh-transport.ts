@@ -12,6 +12,15 @@
 // The server's host key must be the pinned one; an unpinned key is refused with the key attached
 // for the user to confirm. One connection serves the requests of one clone or fetch and closes
 // once idle, on close() or on abort; a server that stops sending fails the transfer, never hangs it.
+//
+//   const http = sshGitHttpClient({ privateKey, knownHostKey });   // knownHostKey null: first use
+//   try {
+//     await git.clone({ fs, http, dir, url: sshStandInUrl('git@github.com:owner/repo.git'), depth: 1 });
+//   } catch (e) {
+//     // GitSshError; UNKNOWN_HOST_KEY carries details.hostKey {publicKey, fingerprint} to confirm and pin
+//   } finally {
+//     http.close();
+//   }
 import { connect, type Socket } from 'node:net';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, utils } from 'ssh2';
