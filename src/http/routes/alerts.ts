@@ -20,6 +20,7 @@ import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { ErrorSchema } from '../schemas.ts';
+import { eventStreamResponse } from '../server-sent-events.ts';
 import { requireEnvironment } from './environments.ts';
 
 export interface AlertRouteDeps {
@@ -156,6 +157,21 @@ export function alertRoutes({ access, alertStore, alerts, environments }: AlertR
         detail: { summary: 'Alerts, newest first: firing ones and the history', tags },
       },
     )
+    .get(
+      '/live',
+      async ({ principal }) => {
+        const environmentIds = await readable(principal);
+        return eventStreamResponse(async function* (signal) {
+          for await (const alert of alerts.changes(signal))
+            if (environmentIds === null || environmentIds.includes(alert.environmentId))
+              yield { event: 'alert', data: alert };
+        });
+      },
+      {
+        access: 'alerts:read',
+        detail: { summary: 'Server-sent events: each alert as it fires, resolves or is acknowledged', tags },
+      },
+    )
     .post(
       '/:id/acknowledge',
       async ({ params, principal }) => {
@@ -171,6 +187,7 @@ export function alertRoutes({ access, alertStore, alerts, environments }: AlertR
         const acknowledged = await alertStore.acknowledge(params.id, principal.username);
         if (!acknowledged)
           throw new HttpError(409, 'ALERT_NOT_FIRING', 'Only a firing alert can be acknowledged');
+        alerts.acknowledged(acknowledged);
         return acknowledged;
       },
       {

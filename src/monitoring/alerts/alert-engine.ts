@@ -25,7 +25,7 @@ import type { AlertStore, StoredAlert } from '../../store/alerts.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { EngineEventStreams } from '../engine-events.ts';
 import type { ReadingsBatch, ReadingsFeed } from '../readings.ts';
-import { type AlertKind, type AlertRule, ENVIRONMENT_KINDS } from './alert-rules.ts';
+import { type Alert, type AlertKind, type AlertRule, ENVIRONMENT_KINDS } from './alert-rules.ts';
 import { Deadlines } from './deadlines.ts';
 
 /** How long a `die` waits for the `stop` that says a person asked for it. */
@@ -33,6 +33,8 @@ const EXIT_GRACE_MS = 2_000;
 /** Resolved alerts are kept this long. */
 const HISTORY_DAYS = 90;
 const COMPOSE_PROJECT = 'com.docker.compose.project';
+/** A live view slower than this many changes misses the oldest; it reloads on reconnection. */
+const MAX_QUEUED_CHANGES = 1_000;
 
 export interface AlertEngineDeps {
   store: AlertStore;
@@ -80,6 +82,7 @@ export class AlertEngine {
   private readonly deadlines = new Deadlines();
   private writes: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void)[] = [];
+  private readonly watchers = new Set<(alert: Alert) => void>();
 
   constructor(private readonly deps: AlertEngineDeps) {}
 
@@ -155,6 +158,39 @@ export class AlertEngine {
   ruleSilenced(rule: AlertRule): void {
     this.rules = this.rules.map((each) => (each.id === rule.id ? rule : each));
     for (const entry of this.firing.values()) if (entry.rule.id === rule.id) entry.rule = rule;
+  }
+
+  /** Each alert as it fires, resolves or is acknowledged, until `signal` aborts (for live views). */
+  async *changes(signal: AbortSignal): AsyncGenerator<Alert> {
+    const queue: Alert[] = [];
+    let wake = () => {};
+    const watcher = (alert: Alert) => {
+      if (queue.length < MAX_QUEUED_CHANGES) queue.push(alert);
+      wake();
+    };
+    this.watchers.add(watcher);
+    const stop = () => wake();
+    signal.addEventListener('abort', stop);
+    try {
+      while (!signal.aborted) {
+        const next = queue.shift();
+        if (next) yield next;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      this.watchers.delete(watcher);
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** Someone acknowledged an alert: live views show it. */
+  acknowledged(alert: Alert): void {
+    this.changed(alert);
+  }
+
+  private changed(alert: Alert): void {
+    const { notified: _notified, ...shown } = alert as Alert & { notified?: boolean };
+    for (const watcher of this.watchers) watcher(shown);
   }
 
   // --- the Engine's events
@@ -407,6 +443,7 @@ export class AlertEngine {
         notified,
         firedAt: new Date().toISOString(),
       });
+      this.changed(entry.alert);
       if (notified) this.deps.notifier.notify(await this.notification(entry.alert, 'firing'));
     });
   }
@@ -419,6 +456,7 @@ export class AlertEngine {
     this.queue(async () => {
       if (!entry.alert) return;
       const resolved = await this.deps.store.resolve(entry.alert.id, resolution, new Date().toISOString());
+      if (resolved) this.changed(resolved);
       if (resolved?.notified && !isSilenced(entry.rule))
         this.deps.notifier.notify(await this.notification(resolved, 'resolved'));
     });

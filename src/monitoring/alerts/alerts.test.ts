@@ -21,6 +21,7 @@ import {
 } from '../../http/routes/docker-test-fixture.ts';
 import { notificationRoutes } from '../../http/routes/notifications.ts';
 import { type HttpReceiver, startHttpReceiver } from '../../testing/http-receiver.ts';
+import { readServerSentEvents } from '../../testing/server-sent-events.ts';
 import type { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
 import type { ContainerReading, ReadingsBatch } from '../readings.ts';
@@ -370,8 +371,10 @@ describe('thresholds through the readings feed', () => {
   });
 });
 
-describe('silence and acknowledge', () => {
-  test('a silenced rule keeps its alerts but tells nobody; an alert is acknowledged once', async () => {
+describe('silence, acknowledge, and the live view', () => {
+  test('a silenced rule keeps its alerts but tells nobody; an alert is acknowledged once; both are seen live', async () => {
+    const live = await api.request('GET', '/api/alerts/live');
+    expect(live.headers.get('content-type')).toContain('text/event-stream');
     const name = env.name('quiet');
     const rule = await createRule({
       name: 'silenced',
@@ -399,6 +402,19 @@ describe('silence and acknowledge', () => {
     expect(acknowledged.status).toBe(200);
     expect(acknowledged.body).toMatchObject({ acknowledgedBy: 'admin', state: 'firing' });
     expect((await api.call('POST', '/api/alerts/999999/acknowledge')).body.code).toBe('ALERT_NOT_FOUND');
+    const seen = await readServerSentEvents(
+      live.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>,
+      (messages) => messages.some((message) => message.data.id === alert?.id && message.data.acknowledgedBy),
+    );
+    expect(seen.filter((message) => message.data.id === alert?.id).map((message) => message.event)).toEqual([
+      'alert',
+      'alert',
+    ]);
+    expect(seen.find((message) => message.data.id === alert?.id)?.data).toMatchObject({
+      state: 'firing',
+      acknowledgedBy: null,
+    });
+    expect(seen.some((message) => 'notified' in message.data)).toBe(false);
 
     const past = await api.call('POST', `/api/alerts/rules/${rule.id}/silence`, {
       until: '2001-01-01T00:00:00Z',
