@@ -99,6 +99,12 @@ export const router = createRouter({
       meta: { title: 'Schedules' },
     },
     {
+      path: '/alerts',
+      name: 'alerts',
+      component: () => import('./pages/AlertsPage.vue'),
+      meta: { title: 'Alerts' },
+    },
+    {
       path: '/notifications',
       name: 'notifications',
       component: () => import('./pages/NotificationsPage.vue'),
