@@ -104,7 +104,7 @@ export class AlertEngine {
         event: (environmentId, event) => this.onEngineEvent(environmentId, event),
         link: (environmentId, up, reason) => {
           this.setReachable(environmentId, up, reason);
-          if (up) this.track(this.reconcile(environmentId));
+          if (up) this.queue(() => this.reconcile(environmentId));
         },
         removed: (environmentId) => this.forgetEnvironment(environmentId),
       }),
@@ -299,7 +299,11 @@ export class AlertEngine {
     const environment = await this.deps.environments.get(environmentId);
     if (!environment) return;
     const client = await this.deps.clients.clientFor(environment);
-    const containers = await client.listContainers({ all: true });
+    const containers = await client.listContainers({ all: true }).catch((error: unknown) => {
+      // Gone again already: the next connection reconciles.
+      this.deps.logger.debug('could not list containers to reconcile alerts', { environmentId, error });
+    });
+    if (!containers) return;
     const byName = new Map(containers.map((container) => [nameOf(container.Names), container]));
     for (const [key, entry] of [...this.firing]) {
       if (entry.subject.environmentId !== environmentId || ENVIRONMENT_KINDS.has(entry.rule.kind)) continue;
@@ -495,10 +499,6 @@ export class AlertEngine {
     this.writes = this.writes
       .then(write)
       .catch((error: unknown) => this.deps.logger.error('could not record an alert', { error }));
-  }
-
-  private track(work: Promise<void>): void {
-    this.queue(() => work);
   }
 
   // --- matching and bookkeeping
