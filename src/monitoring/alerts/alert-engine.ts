@@ -382,11 +382,11 @@ export class AlertEngine {
       }
       return;
     }
-    state.clearSince = undefined;
     if (value <= threshold) {
-      state.aboveSince = undefined;
+      this.thresholds.delete(key); // nothing to remember about a subject that is fine
       return;
     }
+    state.clearSince = undefined;
     state.aboveSince ??= at;
     if (at - state.aboveSince >= durationSeconds * 1000) {
       const held = durationSeconds > 0 ? ` for ${describeSeconds(durationSeconds)}` : '';
