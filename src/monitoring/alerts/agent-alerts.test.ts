@@ -1,6 +1,6 @@
 // "Agent unreachable" against the real Hawser edge agent: an edge environment whose agent has
 // not dialled in fires its unreachable rule; the agent connecting resolves it; the agent killed
-// fires it again. Through the whole app, as the daemon runs it.
+// fires it again. Through the whole app, as the daemon runs it, audit trail included.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { type RunningAgent, startHawserEdge } from '../../testing/agents.ts';
 import { startTestApp, type TestApp } from '../../testing/app.ts';
@@ -66,4 +66,18 @@ test('an edge agent away fires, its connection resolves, its death fires again',
   const alerts = await until(rule.body.id, (each) => each.length === 2);
   expect(alerts.map((alert) => alert.state)).toEqual(['firing', 'resolved']);
   expect(alerts[0]?.summary).toContain('unreachable');
+
+  // Rule changes, silences and acknowledgements are audited with who did them.
+  const silenceEnd = new Date(Date.now() + 3_600_000).toISOString();
+  expect(
+    (await admin.call('POST', `/api/alerts/rules/${rule.body.id}/silence`, { until: silenceEnd })).status,
+  ).toBe(200);
+  expect((await admin.call('POST', `/api/alerts/${alerts[0]?.id}/acknowledge`)).status).toBe(200);
+  await app.services.audit.flush();
+  const { entries } = await app.services.audit.search({ action: 'alerts:manage', limit: 10 });
+  expect(entries.map((entry) => [entry.username, entry.target, entry.outcome]).reverse()).toEqual([
+    ['admin', '/api/alerts/rules', 'success'],
+    ['admin', `/api/alerts/rules/${rule.body.id}/silence`, 'success'],
+    ['admin', `/api/alerts/${alerts[0]?.id}/acknowledge`, 'success'],
+  ]);
 });
