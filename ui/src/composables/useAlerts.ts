@@ -10,6 +10,8 @@ import { type Alert, alertsApi } from '../api-alerts';
 export function useAlerts(limit = 100) {
   const alerts = ref<Alert[]>();
   const error = ref('');
+  /** The caller may not read alerts: a panel about them has nothing to show. */
+  const forbidden = ref(false);
   let source: EventSource | undefined;
 
   const load = async () => {
@@ -17,6 +19,7 @@ export function useAlerts(limit = 100) {
       alerts.value = await alertsApi.alerts({ limit });
       error.value = '';
     } catch (caught) {
+      forbidden.value = caught instanceof ApiError && caught.status === 403;
       error.value =
         caught instanceof ApiError && caught.status === 403
           ? 'You do not have permission to see alerts.'
@@ -32,7 +35,7 @@ export function useAlerts(limit = 100) {
   };
 
   onMounted(() => {
-    void load();
+    // Listen first, then load: nothing that changes in between is missed.
     source = new EventSource(alertsApi.liveUrl());
     let opened = false;
     source.onopen = () => {
@@ -40,8 +43,11 @@ export function useAlerts(limit = 100) {
       opened = true;
     };
     source.addEventListener('alert', (message) => apply(JSON.parse((message as MessageEvent).data) as Alert));
+    void load().then(() => {
+      if (forbidden.value) source?.close();
+    });
   });
   onBeforeUnmount(() => source?.close());
 
-  return { alerts, error, reload: load, apply };
+  return { alerts, error, forbidden, reload: load, apply };
 }
