@@ -6,6 +6,7 @@ import type { Database } from '../store/database.ts';
 import { JobStore } from '../store/jobs.ts';
 import { migrate } from '../store/migrate.ts';
 import { DIALECTS, type ScratchDatabase, scratchDatabase } from '../testing/databases.ts';
+import { until } from '../testing/until.ts';
 import { INTERRUPTED_BY_RESTART, type Job, type JobMessage, JobRegistry } from './job-registry.ts';
 
 async function collect(messages: AsyncIterable<JobMessage>): Promise<JobMessage[]> {
@@ -114,8 +115,8 @@ describe.each(DIALECTS)('%s', (dialect) => {
       await collect(jobs.follow(ids.at(-1) as string));
       await Bun.sleep(20);
     }
-    await Bun.sleep(50);
-    expect((await jobs.list()).map((job) => job.target)).toEqual(['c', 'b']);
+    const kept = async () => (await jobs.list()).map((job) => job.target).join();
+    await until(async () => (await kept()) === 'c,b', 10_000, 'the oldest finished job to be dropped');
     expect(await jobs.get(ids[0] as string)).toBeUndefined();
   });
 
@@ -139,7 +140,8 @@ describe.each(DIALECTS)('%s', (dialect) => {
       await never;
     });
     await collect(first.follow(done));
-    await Bun.sleep(80); // the stuck job's reports are written, as a process killed now would leave them
+    // The stuck job's reports are written, as a process killed now would leave them.
+    await until(async () => (await store.events(stuck)).length === 2, 10_000, 'the stuck job’s reports');
     expect(ended.map((job) => job.status)).toEqual(['succeeded']);
     // A process killed now never ends `stuck`: a new registry on the same store takes over.
     const second = registry({ onEnd: (job) => void ended.push(job) });

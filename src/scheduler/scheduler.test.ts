@@ -6,6 +6,7 @@ import { createLogger } from '../daemon/logger.ts';
 import { migrate } from '../store/migrate.ts';
 import { ScheduleStore } from '../store/schedules.ts';
 import { DIALECTS, type ScratchDatabase, scratchDatabase } from '../testing/databases.ts';
+import { until } from '../testing/until.ts';
 import { ScheduleInputError, type ScheduleKind, Scheduler } from './scheduler.ts';
 
 const logger = createLogger('error', () => {});
@@ -39,14 +40,6 @@ function countingKind() {
     },
   };
   return { kind, state };
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await Bun.sleep(50);
-  }
 }
 
 describe.each(DIALECTS)('%s', (dialect) => {
