@@ -89,7 +89,7 @@ if [ "${1:-}" = stop ]; then
 fi
 
 install_packages() {
-  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap podman)
+  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap podman catatonit)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -216,7 +216,26 @@ export class DockerClient {
       yield* cancelOnExit(body, jsonLines<DockerEvent>);
       return;
     }
-    for await (const event of cancelOnExit(body, jsonLines<DockerEvent>)) yield dockerEventOf(event);
+    for await (const event of cancelOnExit(body, jsonLines<DockerEvent>)) {
+      // Podman 4's health_status event does not say which state: the container does.
+      if (event.Action === 'health_status' && !event.Actor.Attributes?.health_status) {
+        const inspect = await this.inspectContainer(event.Actor.ID, { signal: options.signal }).catch(
+          () => undefined,
+        );
+        const health = (inspect?.State as { Health?: { Status?: string } } | undefined)?.Health?.Status;
+        if (health) event.Actor.Attributes = { ...event.Actor.Attributes, health_status: health };
+      }
+      yield dockerEventOf(event);
+    }
+  }
+
+  /** A call to Podman's own API (`/libpod/...`), which has its own version numbers. */
+  libpod<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    this.throwIfClosed();
+    return this.http.requestJson<T>(method, `/v4.0.0/libpod${path}`, {
+      ...options,
+      timeoutMs: options.timeoutMs ?? this.timeoutMs,
+    });
   }
 
   // --- containers

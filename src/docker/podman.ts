@@ -2,6 +2,7 @@
 // so that routes, the Compose engine and the UI see Docker's shapes on either engine. What has
 // no Podman counterpart is refused with one clear code instead of failing halfway.
 import { HttpError } from '../http/errors.ts';
+import type { DockerClient } from './client.ts';
 import type { DockerEvent } from './types.ts';
 import { type EngineKind, NOT_ON_PODMAN } from './views.ts';
 
@@ -76,6 +77,48 @@ export function dockerEventOf(event: DockerEvent): DockerEvent {
 export function dockerImageName(name: string): string {
   return name.replace(/^docker\.io\/(library\/)?/, '');
 }
+
+/**
+ * Podman runs healthchecks from systemd timers; on a host without systemd nothing runs them and
+ * a container stays `starting`. While Windflow waits for health on Podman it runs each check
+ * itself, at the container's own interval, until `signal` aborts; the outcome arrives as the
+ * usual health_status event.
+ */
+export async function runHealthchecks(
+  client: DockerClient,
+  ids: string[],
+  signal: AbortSignal,
+): Promise<void> {
+  const intervals = await Promise.all(
+    ids.map(async (id) => {
+      const inspect = await client.inspectContainer(id, { signal }).catch(() => undefined);
+      const interval = (inspect?.Config as { Healthcheck?: { Interval?: number } } | undefined)?.Healthcheck
+        ?.Interval;
+      return interval ? interval / 1_000_000 : DEFAULT_HEALTH_INTERVAL_MS;
+    }),
+  );
+  const waitMs = Math.max(MIN_HEALTH_INTERVAL_MS, Math.min(...intervals));
+  while (!signal.aborted) {
+    await Promise.all(
+      ids.map((id) =>
+        client
+          .libpod('GET', `/containers/${encodeURIComponent(id)}/healthcheck`, { signal })
+          .catch(() => undefined),
+      ),
+    );
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      signal.addEventListener('abort', wake, { once: true });
+    });
+  }
+}
+
+const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
+const MIN_HEALTH_INTERVAL_MS = 500;
 
 /** The answer for a feature Podman's API does not have: a stable code, and why. */
 export function notOnPodman(what: keyof typeof NOT_ON_PODMAN): HttpError {

@@ -2,6 +2,7 @@
 // (started, healthy, completed successfully) by following the engine's events rather than
 // asking again and again.
 import type { DockerClient } from '../client.ts';
+import { runHealthchecks } from '../podman.ts';
 import type { ContainerInspect } from '../types.ts';
 import type { ComposeProject, DependencyCondition } from './model.ts';
 
@@ -118,6 +119,7 @@ export async function waitHealthy(
     };
     for (const id of containerIds) judge(id, await client.inspectContainer(id, { signal }));
     if (pending.size === 0) return;
+    if ((await client.engineKind(signal)) === 'podman') void runHealthchecks(client, [...pending], signal);
     for await (const event of events) {
       if (!pending.has(event.Actor.ID)) continue;
       if (event.Action === 'health_status: healthy') pending.delete(event.Actor.ID);

@@ -2,6 +2,7 @@
 // unhealthy fails the deploy, and one with a healthcheck must be healthy by the end. It follows
 // the engine's events; nothing is asked twice.
 import type { DockerClient } from '../client.ts';
+import { runHealthchecks } from '../podman.ts';
 
 export class DeployVerificationError extends Error {}
 
@@ -26,6 +27,8 @@ export async function verifyContainers(
       if (health === 'unhealthy') throw new DeployVerificationError(`${name} is unhealthy`);
       if (health === 'starting') waitingHealthy.add(id);
     }
+    if (waitingHealthy.size > 0 && (await client.engineKind(signal)) === 'podman')
+      void runHealthchecks(client, [...waitingHealthy], signal);
     try {
       for await (const event of client.events({
         since,
