@@ -120,6 +120,25 @@ export async function runHealthchecks(
 const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
 const MIN_HEALTH_INTERVAL_MS = 500;
 
+/**
+ * Podman's `top` runs `ps` in the container and answers its output as is: one title string
+ * ("PID   USER     COMMAND") and one string per process. Split into Docker's columns; the last
+ * column (the command) keeps its spaces.
+ */
+export function dockerTopColumns(answer: { Titles: string[]; Processes: string[][] }): {
+  Titles: string[];
+  Processes: string[][];
+} {
+  if (answer.Titles.length !== 1) return answer;
+  const titles = (answer.Titles[0] ?? '').trim().split(/\s+/);
+  const processes = answer.Processes.map((row) => {
+    if (row.length !== 1) return row;
+    const words = (row[0] ?? '').trim().split(/\s+/);
+    return [...words.slice(0, titles.length - 1), words.slice(titles.length - 1).join(' ')];
+  });
+  return { Titles: titles, Processes: processes };
+}
+
 /** The answer for a feature Podman's API does not have: a stable code, and why. */
 export function notOnPodman(what: keyof typeof NOT_ON_PODMAN): HttpError {
   const { feature, why } = NOT_ON_PODMAN[what];

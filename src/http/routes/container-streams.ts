@@ -3,6 +3,7 @@
 import { Elysia, t } from 'elysia';
 import type { DockerClient } from '../../docker/client.ts';
 import { ratesBetween, usageOf } from '../../docker/container-stats.ts';
+import { dockerTopColumns } from '../../docker/podman.ts';
 import { type LogChunk, streamFrom } from '../../docker/streams.ts';
 import type { Usage } from '../../docker/views.ts';
 import { tarStream } from '../../docker/volume-tar.ts';
@@ -124,8 +125,10 @@ export function containerStreamRoutes({ access, environments, clients }: Contain
       '/top',
       async ({ params }) => {
         const client = await runningClientOf(params, 'it has no processes');
-        const { Titles, Processes } = await client.topContainer(params.containerId);
-        return { titles: Titles, processes: Processes ?? [] };
+        const answer = await client.topContainer(params.containerId);
+        const top = { Titles: answer.Titles, Processes: answer.Processes ?? [] };
+        const { Titles, Processes } = (await client.engineKind()) === 'podman' ? dockerTopColumns(top) : top;
+        return { titles: Titles, processes: Processes };
       },
       {
         access: 'containers:read',
