@@ -10,6 +10,8 @@ import { LOG_LEVELS } from './logger.ts';
 export const DEFAULT_PORT = 5480;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+export const DEFAULT_METRICS_INTERVAL = 10;
+const MIN_METRICS_INTERVAL = 1;
 
 export interface Config {
   host: string;
@@ -29,6 +31,8 @@ export interface Config {
   basePath: string;
   /** CIDR ranges of the proxies whose X-Forwarded-* headers are believed. */
   trustedProxies: string[];
+  /** How often monitoring reads every environment (default 10 s). */
+  metricsIntervalSeconds?: number;
 }
 
 export class ConfigError extends Error {}
@@ -97,6 +101,12 @@ export const SETTINGS = [
     env: 'WINDFLOW_TRUSTED_PROXIES',
     help: 'comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-* headers count (default none)',
   },
+  {
+    key: 'metricsIntervalSeconds',
+    flag: 'metrics-interval',
+    env: 'WINDFLOW_METRICS_INTERVAL',
+    help: `seconds between monitoring readings of each environment, ${MIN_METRICS_INTERVAL} to 3600 (default ${DEFAULT_METRICS_INTERVAL})`,
+  },
 ] as const satisfies readonly { key: keyof Config; flag: string; env: string; help: string }[];
 
 export interface ParsedCommandLine {
@@ -133,6 +143,7 @@ export function parseCommandLine(
     tlsKey,
     basePath,
     trustedProxies,
+    metricsInterval,
   ] = SETTINGS.map(pick);
   return {
     command: parsed.positionals[0],
@@ -149,6 +160,7 @@ export function parseCommandLine(
       ...parseTls(tlsCert, tlsKey),
       basePath: asConfigError(() => parseBasePath(basePath ?? '')),
       trustedProxies: asConfigError(() => parseTrustedProxies(trustedProxies ?? '')),
+      metricsIntervalSeconds: parseMetricsInterval(metricsInterval),
     },
   };
 }
@@ -165,6 +177,17 @@ function parsePort(value: string | undefined): number {
     throw new ConfigError(`port must be a whole number from 0 (any free port) to 65535, got "${value}"`);
   }
   return port;
+}
+
+function parseMetricsInterval(value: string | undefined): number {
+  if (!value) return DEFAULT_METRICS_INTERVAL;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < MIN_METRICS_INTERVAL || seconds > 3600) {
+    throw new ConfigError(
+      `metrics interval must be a whole number of seconds from ${MIN_METRICS_INTERVAL} to 3600, got "${value}"`,
+    );
+  }
+  return seconds;
 }
 
 function parseLogLevel(value: string | undefined): LogLevel {

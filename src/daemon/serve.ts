@@ -11,9 +11,10 @@ import { MAX_REQUEST_BODY_BYTES } from '../http/body-limits.ts';
 import { HttpError } from '../http/errors.ts';
 import type { UiAssets } from '../http/ui-assets.ts';
 import { scheduleAuditRetention } from '../jobs/audit-retention.ts';
+import { ensureHistorySchedule } from '../monitoring/history-schedule.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
 import { SettingsStore } from '../store/settings.ts';
-import type { Config } from './config.ts';
+import { type Config, DEFAULT_METRICS_INTERVAL } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { openStore } from './store.ts';
@@ -48,6 +49,7 @@ export async function startServer(
     logger,
     stacksDir: join(config.dataDir, 'stacks'),
     dataDir: config.dataDir,
+    metricsIntervalMs: (config.metricsIntervalSeconds ?? DEFAULT_METRICS_INTERVAL) * 1000,
   });
   const interrupted = await services.jobs.recover();
   if (interrupted.length > 0)
@@ -72,6 +74,8 @@ export async function startServer(
   await services.scheduler.start();
   await services.alerts.start();
   await services.engineEvents.start();
+  await ensureHistorySchedule(services.scheduler, await services.schedules.list());
+  services.collector.start();
   const app = createApp({
     ...services,
     version: VERSION,
@@ -102,6 +106,7 @@ export async function startServer(
     url,
     async stop() {
       retention.stop();
+      await services.collector.stop();
       services.agents.close();
       // Open streams (logs, events, job progress followed through a proxy) would hold the stop.
       await app.stop(true);

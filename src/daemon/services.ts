@@ -12,6 +12,9 @@ import { JobRegistry } from '../jobs/job-registry.ts';
 import { UsageFeeds } from '../jobs/usage-feeds.ts';
 import { AlertEngine } from '../monitoring/alerts/alert-engine.ts';
 import { type EngineEventOptions, EngineEventStreams } from '../monitoring/engine-events.ts';
+import { DEFAULT_INTERVAL_MS, MetricsCollector } from '../monitoring/collector.ts';
+import { MetricHistoryReader } from '../monitoring/history-query.ts';
+import { monitoringHistoryKind } from '../monitoring/history-schedule.ts';
 import { ReadingsFeed } from '../monitoring/readings.ts';
 import { Notifier, type NotifierOptions } from '../notifications/notifier.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -24,6 +27,7 @@ import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
 import { EnvironmentStore } from '../store/environments.ts';
 import { JobStore } from '../store/jobs.ts';
+import { MetricStore } from '../store/metrics.ts';
 import { NotificationChannelStore } from '../store/notification-channels.ts';
 import { RecoveryCodeStore } from '../store/recovery-codes.ts';
 import { RegistryStore } from '../store/registries.ts';
@@ -60,6 +64,8 @@ export interface ServiceOptions {
   agentHeartbeat?: HubOptions;
   /** Reconnection backoff of the Engine events streams (tests make it short). */
   engineEvents?: EngineEventOptions;
+  /** Between monitoring rounds of each environment (tests make it short). */
+  metricsIntervalMs?: number;
 }
 
 export function createServices(
@@ -75,6 +81,7 @@ export function createServices(
     dataDir,
     agentHeartbeat,
     engineEvents: engineEventOptions,
+    metricsIntervalMs = DEFAULT_INTERVAL_MS,
   }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
@@ -125,6 +132,12 @@ export function createServices(
     agents,
     logger,
   });
+  const metrics = new MetricStore(db);
+  const collector = new MetricsCollector(
+    { environments, clients, agents, metrics, feed: readings, logger },
+    metricsIntervalMs,
+  );
+  scheduler.register(monitoringHistoryKind(metrics));
   return {
     dataDir,
     secrets,
@@ -152,6 +165,9 @@ export function createServices(
     engineEvents,
     alertStore,
     alerts,
+    metrics,
+    collector,
+    history: new MetricHistoryReader(metrics, schedules, metricsIntervalMs),
     /** Ports Windflow listens on, filled in once it listens: a channel may not point at them. */
     listeningPorts: [] as number[],
     volumeHelpers: new VolumeHelpers({

@@ -22,6 +22,7 @@ import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { monitoringRoutes } from './routes/monitoring.ts';
 import { networkRoutes } from './routes/networks.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { registryRoutes } from './routes/registries.ts';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
     .use(notificationRoutes(deps))
     .use(updateRoutes(deps))
     .use(alertRoutes(deps))
+    .use(monitoringRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
   assertBodyLimitsNameRoutes(app.routes);

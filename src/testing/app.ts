@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../daemon/logger.ts';
 import { accessFor } from '../daemon/serve.ts';
-import { createServices, type Services } from '../daemon/services.ts';
+import { createServices, type ServiceOptions, type Services } from '../daemon/services.ts';
 import { openStore } from '../daemon/store.ts';
 import { type App, createApp } from '../http/app.ts';
 import type { Database } from '../store/database.ts';
@@ -21,7 +21,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(options: ServiceOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'windflow-app-'));
   const logger = createLogger('error');
   const config = {
@@ -37,7 +37,7 @@ export async function startTestApp(): Promise<TestApp> {
     helperImage: testbed().images.busybox,
   };
   const store = await openStore(config, logger);
-  const services = createServices(store, { helperImage: config.helperImage, dataDir });
+  const services = createServices(store, { helperImage: config.helperImage, dataDir, ...options });
   await services.roles.ensureBuiltinRoles();
   const app = createApp({
     ...services,
@@ -53,6 +53,7 @@ export async function startTestApp(): Promise<TestApp> {
     services,
     session: () => ApiSession.forApp(app),
     async close() {
+      await services.collector.stop();
       await services.jobs.close();
       services.clients.closeAll();
       await services.tokens.flush();
