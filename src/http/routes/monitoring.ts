@@ -9,7 +9,7 @@ import type { EnvironmentStore } from '../../store/environments.ts';
 import type { UpdateStore } from '../../store/updates.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
-import { ErrorSchema } from '../schemas.ts';
+import { EnvironmentIdParams, ErrorSchema } from '../schemas.ts';
 import { requireEnvironment } from './environments.ts';
 
 export interface MonitoringRouteDeps {
@@ -22,7 +22,6 @@ export interface MonitoringRouteDeps {
 
 const tags = ['monitoring'];
 const failures = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
-const EnvironmentParams = t.Object({ id: t.Integer({ minimum: 1 }) });
 const RangeQuery = t.Object({
   range: t.Optional(
     t.Union(
@@ -131,7 +130,7 @@ export function monitoringRoutes({ access, environments, collector, history, upd
       },
       {
         access: 'environments:read',
-        params: EnvironmentParams,
+        params: EnvironmentIdParams,
         query: RangeQuery,
         response: { 200: MetricHistorySchema, ...failures },
         detail: {
