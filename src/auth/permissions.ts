@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   schedules: ['read', 'manage'],
   notifications: ['read', 'manage'],
   alerts: ['read', 'manage'],
+  /** GET /metrics, for a Prometheus server's token: every environment's figures, nothing else. */
+  metrics: ['scrape'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResourceKind = keyof typeof PERMISSIONS;

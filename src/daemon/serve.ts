@@ -73,6 +73,7 @@ export async function startServer(
   await services.notifier.start();
   await services.scheduler.start();
   await services.alerts.start();
+  services.eventHistory.start();
   await services.engineEvents.start();
   await ensureHistorySchedule(services.scheduler, await services.schedules.list());
   services.collector.start();
@@ -112,6 +113,7 @@ export async function startServer(
       await app.stop(true);
       services.engineEvents.stop();
       await services.alerts.stop();
+      await services.eventHistory.stop();
       await services.scheduler.stop();
       await services.notifier.stop();
       await services.jobs.close();

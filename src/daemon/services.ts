@@ -11,8 +11,9 @@ import { imagePruneKind } from '../jobs/image-prune-schedule.ts';
 import { JobRegistry } from '../jobs/job-registry.ts';
 import { UsageFeeds } from '../jobs/usage-feeds.ts';
 import { AlertEngine } from '../monitoring/alerts/alert-engine.ts';
-import { type EngineEventOptions, EngineEventStreams } from '../monitoring/engine-events.ts';
 import { DEFAULT_INTERVAL_MS, MetricsCollector } from '../monitoring/collector.ts';
+import { type EngineEventOptions, EngineEventStreams } from '../monitoring/engine-events.ts';
+import { EventHistory } from '../monitoring/event-history.ts';
 import { MetricHistoryReader } from '../monitoring/history-query.ts';
 import { monitoringHistoryKind } from '../monitoring/history-schedule.ts';
 import { ReadingsFeed } from '../monitoring/readings.ts';
@@ -25,6 +26,7 @@ import { AlertStore } from '../store/alerts.ts';
 import { ApiTokenStore } from '../store/api-tokens.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
+import { EngineEventStore } from '../store/engine-events.ts';
 import { EnvironmentStore } from '../store/environments.ts';
 import { JobStore } from '../store/jobs.ts';
 import { MetricStore } from '../store/metrics.ts';
@@ -133,11 +135,13 @@ export function createServices(
     logger,
   });
   const metrics = new MetricStore(db);
+  const engineEventStore = new EngineEventStore(db);
+  const eventHistory = new EventHistory({ streams: engineEvents, store: engineEventStore, logger });
   const collector = new MetricsCollector(
-    { environments, clients, agents, metrics, feed: readings, logger },
+    { environments, clients, agents, metrics, feed: readings, logger, events: engineEvents },
     metricsIntervalMs,
   );
-  scheduler.register(monitoringHistoryKind(metrics));
+  scheduler.register(monitoringHistoryKind(metrics, [(days) => engineEventStore.purgeOlderThan(days)]));
   return {
     dataDir,
     secrets,
@@ -167,6 +171,8 @@ export function createServices(
     alerts,
     metrics,
     collector,
+    engineEventStore,
+    eventHistory,
     history: new MetricHistoryReader(metrics, schedules, metricsIntervalMs),
     /** Ports Windflow listens on, filled in once it listens: a channel may not point at them. */
     listeningPorts: [] as number[],

@@ -3,6 +3,7 @@
 // networks, disk usage, the clean-up and the background jobs. Types, and the one list the
 // clean-up's kinds and what Podman lacks are made of; nothing that runs.
 import type { Permission } from '../auth/permissions.ts';
+import type { HostReading } from '../monitoring/readings.ts';
 import type { ContainerInspect } from './types.ts';
 
 /** An environment's engine at a glance: version, host facts and resource counts. */
@@ -548,4 +549,87 @@ export interface UpdateRun {
   startedBy: string;
   startedAt: string;
   finishedAt: string | null;
+}
+
+// Monitoring: chart history, the all-environments overview, the Engine's events history.
+
+export type RangeName = '15m' | '1h' | '6h' | '24h' | '7d' | '30d';
+
+export interface MetricColumns {
+  /** Unix seconds, the start of each bucket. */
+  at: number[];
+  cpu: number[];
+  memory: number[];
+  memoryLimit: number[];
+  rx: number[];
+  tx: number[];
+  ioRead: number[];
+  ioWrite: number[];
+  disk: (number | null)[];
+  diskTotal: (number | null)[];
+  restarts: (number | null)[];
+}
+
+export interface MetricHistory {
+  range: RangeName;
+  /** Seconds each point stands for. */
+  stepSeconds: number;
+  from: number;
+  to: number;
+  columns: MetricColumns;
+}
+
+export interface EnvironmentOverview {
+  id: number;
+  name: string;
+  type: string;
+  /** Null before the first round. */
+  reachable: boolean | null;
+  at: number | null;
+  host: HostReading | null;
+  containers: { total: number; running: number; unhealthy: number; restarting: number; stopped: number };
+  /** Images whose registry has a newer one, from the last update check. */
+  updatesAvailable: number;
+}
+
+export interface BusyContainer {
+  environmentId: number;
+  environment: string;
+  containerId: string;
+  name: string;
+  stack: string | null;
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+}
+
+export interface StackAttention {
+  environmentId: number;
+  environment: string;
+  stack: string;
+  containers: number;
+  running: number;
+  /** "2 stopped", "1 unhealthy", "1 restarting". */
+  reasons: string[];
+}
+
+export interface MonitoringOverview {
+  environments: EnvironmentOverview[];
+  busiest: BusyContainer[];
+  stacks: StackAttention[];
+}
+
+export interface EngineEventRecord {
+  id: number;
+  environmentId: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+  type: string;
+  action: string;
+  actorId: string;
+  /** The object's name (a container's without the slash, an image reference…), when it has one. */
+  name: string | null;
+  stack: string | null;
+  service: string | null;
+  attributes: Record<string, string>;
 }

@@ -50,6 +50,11 @@ export interface AppDeps extends Services {
 export function createApp(deps: AppDeps) {
   const accessByRoute = new Map<string, Access | undefined>();
   const limits = bodyLimits(deps.access);
+  // Alerts and monitoring as one plugin: chained one by one, the app's type goes past the depth
+  // TypeScript instantiates.
+  const monitoring = new Elysia({ name: 'monitoring-routes' })
+    .use(alertRoutes(deps))
+    .use(monitoringRoutes(deps));
   const app = new Elysia()
     .use(requestOrigins(deps.proxy))
     .use(requestLog(deps.logger))
@@ -100,8 +105,7 @@ export function createApp(deps: AppDeps) {
     .use(scheduleRoutes(deps))
     .use(notificationRoutes(deps))
     .use(updateRoutes(deps))
-    .use(alertRoutes(deps))
-    .use(monitoringRoutes(deps))
+    .use(monitoring)
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
   assertBodyLimitsNameRoutes(app.routes);

@@ -21,6 +21,7 @@ import type { DockerClientPool } from '../environments/client-pool.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
 import type { MetricPoint, MetricStore } from '../store/metrics.ts';
 import type { Environment } from '../store/records.ts';
+import type { EngineEventStreams } from './engine-events.ts';
 import { agentHostTotals, type HostTotals, localHostTotals } from './host-readings.ts';
 import type { ContainerReading, HostReading, ReadingsBatch, ReadingsFeed } from './readings.ts';
 
@@ -37,6 +38,8 @@ export interface CollectorDeps {
   metrics: MetricStore;
   feed: ReadingsFeed;
   logger: Logger;
+  /** A container's lifecycle event makes the next round read its restart count again. */
+  events?: EngineEventStreams;
 }
 
 /** What one environment's rounds remember from the previous one. */
@@ -60,6 +63,7 @@ export class MetricsCollector {
   private readonly states = new Map<number, EnvironmentState>();
   private supervisor?: Timer;
   private stopped = true;
+  private unsubscribe?: () => void;
   /** Engine calls made by rounds, for the bench. */
   engineCalls = 0;
 
@@ -72,6 +76,11 @@ export class MetricsCollector {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.unsubscribe = this.deps.events?.subscribe({
+      event: (environmentId, event) => {
+        if (event.Type === 'container') this.containerChanged(environmentId, event.Actor.ID);
+      },
+    });
     void this.supervise();
   }
 
@@ -81,6 +90,8 @@ export class MetricsCollector {
     for (const state of this.states.values()) clearTimeout(state.timer);
     await Promise.allSettled([...this.states.values()].map((state) => state.running));
     this.states.clear();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   /** The last round of an environment. */

@@ -1,6 +1,7 @@
 // Chart queries: a range (15 minutes to 30 days) read from the tier that has it at a useful
 // resolution, in at most MAX_POINTS buckets, as columns (what uPlot draws from directly).
 
+import type { MetricColumns, MetricHistory, RangeName } from '../docker/views.ts';
 import {
   type MetricPoint,
   type MetricStore,
@@ -11,43 +12,18 @@ import {
 import type { ScheduleStore } from '../store/schedules.ts';
 import { DEFAULT_HISTORY, HISTORY_KIND, parseHistoryOptions } from './history-schedule.ts';
 
-export const RANGES = {
+export const RANGES: Record<RangeName, number> = {
   '15m': 900,
   '1h': 3600,
   '6h': 21_600,
   '24h': 86_400,
   '7d': 604_800,
   '30d': 2_592_000,
-} as const;
-export type RangeName = keyof typeof RANGES;
+};
 export const RANGE_NAMES = Object.keys(RANGES) as RangeName[];
 
 /** Enough for a chart as wide as a screen; more only costs the store and the wire. */
 export const MAX_POINTS = 1500;
-
-export interface MetricColumns {
-  /** Unix seconds, the start of each bucket. */
-  at: number[];
-  cpu: number[];
-  memory: number[];
-  memoryLimit: number[];
-  rx: number[];
-  tx: number[];
-  ioRead: number[];
-  ioWrite: number[];
-  disk: (number | null)[];
-  diskTotal: (number | null)[];
-  restarts: (number | null)[];
-}
-
-export interface MetricHistory {
-  range: RangeName;
-  /** Seconds each point stands for. */
-  stepSeconds: number;
-  from: number;
-  to: number;
-  columns: MetricColumns;
-}
 
 /** The coarsest tier needed: the finest one that keeps the whole range in at most MAX_POINTS. */
 export function resolutionFor(

@@ -110,7 +110,12 @@ describe('collection', () => {
     );
     expect(local.reachable).toBe(true);
     expect(local.containers.running).toBeGreaterThanOrEqual(1);
-    expect(overview.busiest.some((busy: { name: string }) => busy.name === names[0])).toBe(true);
+    // Other containers on the shared daemon may be busier: the list is the top ten by CPU.
+    const cpus = overview.busiest.map((busy: { cpuPercent: number }) => busy.cpuPercent);
+    expect(cpus).toEqual([...cpus].sort((a, b) => b - a));
+    expect(overview.busiest.length).toBe(Math.min(10, local.containers.running));
+    if (local.containers.running <= 10)
+      expect(overview.busiest.some((busy: { name: string }) => busy.name === names[0])).toBe(true);
     expect(overview.stacks).toContainEqual(
       expect.objectContaining({ stack: STACK, containers: 2, running: 1, reasons: ['1 stopped'] }),
     );

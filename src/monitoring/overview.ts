@@ -1,48 +1,10 @@
 // The all-environments dashboard: every environment's host and container counts from its last
 // round, the busiest containers across them, the stacks that need attention and the image
 // updates waiting, for the environments the caller may read.
+
+import type { BusyContainer, MonitoringOverview, StackAttention } from '../docker/views.ts';
 import type { Environment } from '../store/records.ts';
-import type { ContainerReading, HostReading, ReadingsBatch } from './readings.ts';
-
-export interface EnvironmentOverview {
-  id: number;
-  name: string;
-  type: string;
-  /** Null before the first round. */
-  reachable: boolean | null;
-  at: number | null;
-  host: HostReading | null;
-  containers: { total: number; running: number; unhealthy: number; restarting: number; stopped: number };
-  /** Images whose registry has a newer one, from the last update check. */
-  updatesAvailable: number;
-}
-
-export interface BusyContainer {
-  environmentId: number;
-  environment: string;
-  containerId: string;
-  name: string;
-  stack: string | null;
-  cpuPercent: number;
-  memoryBytes: number;
-  memoryLimitBytes: number;
-}
-
-export interface StackAttention {
-  environmentId: number;
-  environment: string;
-  stack: string;
-  containers: number;
-  running: number;
-  /** "2 stopped", "1 unhealthy", "1 restarting". */
-  reasons: string[];
-}
-
-export interface MonitoringOverview {
-  environments: EnvironmentOverview[];
-  busiest: BusyContainer[];
-  stacks: StackAttention[];
-}
+import type { ContainerReading, ReadingsBatch } from './readings.ts';
 
 export const BUSIEST = 10;
 

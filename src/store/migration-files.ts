@@ -13,6 +13,7 @@ import postgres0012 from '../../migrations/postgres/0012_agents.sql' with { type
 import postgres0013 from '../../migrations/postgres/0013_schedules_updates.sql' with { type: 'text' };
 import postgres0014 from '../../migrations/postgres/0014_notifications.sql' with { type: 'text' };
 import postgres0017 from '../../migrations/postgres/0017_metrics.sql' with { type: 'text' };
+import postgres0018 from '../../migrations/postgres/0018_engine_events.sql' with { type: 'text' };
 import postgres0019 from '../../migrations/postgres/0019_alerts.sql' with { type: 'text' };
 import sqlite0001 from '../../migrations/sqlite/0001_environments.sql' with { type: 'text' };
 import sqlite0002 from '../../migrations/sqlite/0002_auth.sql' with { type: 'text' };
@@ -27,6 +28,7 @@ import sqlite0012 from '../../migrations/sqlite/0012_agents.sql' with { type: 't
 import sqlite0013 from '../../migrations/sqlite/0013_schedules_updates.sql' with { type: 'text' };
 import sqlite0014 from '../../migrations/sqlite/0014_notifications.sql' with { type: 'text' };
 import sqlite0017 from '../../migrations/sqlite/0017_metrics.sql' with { type: 'text' };
+import sqlite0018 from '../../migrations/sqlite/0018_engine_events.sql' with { type: 'text' };
 import sqlite0019 from '../../migrations/sqlite/0019_alerts.sql' with { type: 'text' };
 import type { Dialect } from './database.ts';
 
@@ -52,6 +54,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 14, name: '0014_notifications', sql: sqlite0014 },
     { version: 17, name: '0017_metrics', sql: sqlite0017 },
     { version: 19, name: '0019_alerts', sql: sqlite0019 },
+    { version: 18, name: '0018_engine_events', sql: sqlite0018 },
   ],
   postgres: [
     { version: 1, name: '0001_environments', sql: postgres0001 },
@@ -68,5 +71,6 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 14, name: '0014_notifications', sql: postgres0014 },
     { version: 17, name: '0017_metrics', sql: postgres0017 },
     { version: 19, name: '0019_alerts', sql: postgres0019 },
+    { version: 18, name: '0018_engine_events', sql: postgres0018 },
   ],
 };

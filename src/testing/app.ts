@@ -54,6 +54,8 @@ export async function startTestApp(options: ServiceOptions = {}): Promise<TestAp
     session: () => ApiSession.forApp(app),
     async close() {
       await services.collector.stop();
+      services.engineEvents.stop();
+      await services.eventHistory.stop();
       await services.jobs.close();
       services.clients.closeAll();
       await services.tokens.flush();

@@ -1,10 +1,15 @@
 // Monitoring: the history of a host or a container for charts (15 minutes to 30 days, at the
-// resolution the range needs) and the all-environments overview for the dashboard.
+// resolution the range needs), the all-environments overview for the dashboard, the Engine's
+// events history, and GET /metrics for Prometheus.
 import { Elysia, t } from 'elysia';
-import { can } from '../../auth/principal.ts';
+import type { Permission } from '../../auth/permissions.ts';
+import { can, type Principal } from '../../auth/principal.ts';
+import type { RangeName } from '../../docker/views.ts';
 import type { MetricsCollector } from '../../monitoring/collector.ts';
-import { type MetricHistoryReader, RANGE_NAMES, type RangeName } from '../../monitoring/history-query.ts';
+import { type MetricHistoryReader, RANGE_NAMES } from '../../monitoring/history-query.ts';
 import { overviewOf } from '../../monitoring/overview.ts';
+import { exposition, PROMETHEUS_CONTENT_TYPE } from '../../monitoring/prometheus.ts';
+import type { EngineEventStore } from '../../store/engine-events.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { UpdateStore } from '../../store/updates.ts';
 import type { AccessControl } from '../access.ts';
@@ -18,6 +23,8 @@ export interface MonitoringRouteDeps {
   collector: MetricsCollector;
   history: MetricHistoryReader;
   updates: UpdateStore;
+  engineEventStore: EngineEventStore;
+  version: string;
 }
 
 const tags = ['monitoring'];
@@ -118,7 +125,38 @@ export const MonitoringOverviewSchema = t.Object(
   { title: 'MonitoringOverview' },
 );
 
-export function monitoringRoutes({ access, environments, collector, history, updates }: MonitoringRouteDeps) {
+const EngineEventSchema = t.Object(
+  {
+    id: t.Integer(),
+    environmentId: t.Integer(),
+    at: t.Number({ description: 'milliseconds since the epoch' }),
+    type: t.String(),
+    action: t.String(),
+    actorId: t.String(),
+    name: t.Nullable(t.String()),
+    stack: t.Nullable(t.String()),
+    service: t.Nullable(t.String()),
+    attributes: t.Record(t.String(), t.String()),
+  },
+  { title: 'EngineEvent' },
+);
+
+const Filter = (description: string) => t.Optional(t.String({ maxLength: 255, description }));
+
+export function monitoringRoutes({
+  access,
+  environments,
+  collector,
+  history,
+  updates,
+  engineEventStore,
+  version,
+}: MonitoringRouteDeps) {
+  /** The environments on which the caller holds `permission`. */
+  const readableBy = async (principal: Principal | undefined, permission: Permission) => {
+    if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'Log in first');
+    return (await environments.list()).filter((environment) => can(principal, permission, environment.id));
+  };
   const rangeOf = (query: { range?: string }) => (query.range ?? '1h') as RangeName;
   return new Elysia()
     .use(access)
@@ -161,10 +199,7 @@ export function monitoringRoutes({ access, environments, collector, history, upd
     .get(
       '/api/monitoring/overview',
       async ({ principal }) => {
-        if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'Log in first');
-        const readable = (await environments.list()).filter((environment) =>
-          can(principal, 'containers:read', environment.id),
-        );
+        const readable = await readableBy(principal, 'containers:read');
         return overviewOf(
           await Promise.all(
             readable.map(async (environment) => ({
@@ -183,6 +218,69 @@ export function monitoringRoutes({ access, environments, collector, history, upd
         detail: {
           summary:
             'Every environment the caller may read: host usage, container counts, updates waiting; the busiest containers and the stacks needing attention',
+          tags,
+        },
+      },
+    )
+    .get(
+      '/api/events/history',
+      async ({ principal, query }) => {
+        const readable = (await readableBy(principal, 'containers:read')).map(
+          (environment) => environment.id,
+        );
+        return engineEventStore.search({
+          environmentIds:
+            query.environmentId === undefined
+              ? readable
+              : readable.filter((id) => id === query.environmentId),
+          container: query.container,
+          stack: query.stack,
+          type: query.type,
+          action: query.action,
+          text: query.q,
+          before: query.before,
+          limit: query.limit,
+        });
+      },
+      {
+        access: 'authenticated',
+        query: t.Object({
+          environmentId: t.Optional(t.Integer({ minimum: 1 })),
+          container: Filter('a container name, or the start of its id'),
+          stack: Filter('a Compose project name'),
+          type: Filter('container, image, network, volume…'),
+          action: Filter('start, die, health_status: unhealthy…'),
+          q: Filter('words in the name, action or attributes'),
+          before: t.Optional(
+            t.Integer({ minimum: 0, description: 'only events before this time (ms): the next page' }),
+          ),
+          limit: t.Optional(t.Integer({ minimum: 1, maximum: 500, default: 100 })),
+        }),
+        response: { 200: t.Array(EngineEventSchema), ...failures },
+        detail: {
+          summary:
+            "The Engine's events of the environments the caller may read, newest first (kept 30 days by default)",
+          tags,
+        },
+      },
+    )
+    .get(
+      '/metrics',
+      async () => {
+        const all = await environments.list();
+        const text = exposition({
+          environments: all.map((environment) => ({ environment, batch: collector.latest(environment.id) })),
+          version,
+          engineCalls: collector.engineCalls,
+        });
+        return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
+      },
+      {
+        access: 'metrics:scrape',
+        response: { 401: ErrorSchema, 403: ErrorSchema },
+        detail: {
+          summary:
+            "Every environment's host and containers and Windflow's own process in the Prometheus text format (a token with metrics:scrape)",
           tags,
         },
       },

@@ -1,0 +1,72 @@
+// The events history: every Engine event of every environment, as the shared streams
+// (engine-events.ts) deliver them, kept in the store and written in batches once a second (one
+// timer for all). Exec events are left out: health checks make three of them per probe per
+// container, and terminals opened through Windflow are in the audit log.
+import type { Logger } from '../daemon/logger.ts';
+import type { DockerEvent } from '../docker/types.ts';
+import type { EngineEventStore, NewEngineEvent } from '../store/engine-events.ts';
+import type { EngineEventStreams } from './engine-events.ts';
+
+const FLUSH_MS = 1000;
+
+export interface EventHistoryDeps {
+  streams: EngineEventStreams;
+  store: EngineEventStore;
+  logger: Logger;
+}
+
+export class EventHistory {
+  private pending: NewEngineEvent[] = [];
+  private flusher?: Timer;
+  private unsubscribe?: () => void;
+
+  constructor(private readonly deps: EventHistoryDeps) {}
+
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.deps.streams.subscribe({
+      event: (environmentId, event) => {
+        const record = recordOf(environmentId, event);
+        if (record) this.pending.push(record);
+      },
+    });
+    this.flusher = setInterval(() => void this.flush(), FLUSH_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    clearInterval(this.flusher);
+    await this.flush();
+  }
+
+  /** Writes what came in since the last write. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      await this.deps.store.add(batch);
+    } catch (error) {
+      this.deps.logger.warn('could not keep Engine events', { error, events: batch.length });
+    }
+  }
+}
+
+function recordOf(environmentId: number, event: DockerEvent): NewEngineEvent | undefined {
+  const action = event.Action ?? '';
+  if (action.startsWith('exec_')) return undefined;
+  const attributes = event.Actor?.Attributes ?? {};
+  return {
+    environmentId,
+    at: event.timeNano ? Math.floor(event.timeNano / 1e6) : event.time * 1000,
+    type: event.Type,
+    // "health_status: healthy" is the action and its value in one.
+    action,
+    actorId: event.Actor?.ID ?? '',
+    name: attributes.name ?? null,
+    stack: attributes['com.docker.compose.project'] ?? null,
+    service: attributes['com.docker.compose.service'] ?? null,
+    attributes,
+  };
+}
