@@ -15,6 +15,18 @@ export const router = createRouter({
       meta: { title: 'Environments' },
     },
     {
+      path: '/environments/:id/metrics',
+      name: 'host-metrics',
+      component: () => import('./pages/HostMetricsPage.vue'),
+      meta: { title: 'Host' },
+    },
+    {
+      path: '/events',
+      name: 'events',
+      component: () => import('./pages/EventsPage.vue'),
+      meta: { title: 'Events' },
+    },
+    {
       path: '/containers',
       name: 'containers',
       component: () => import('./pages/ContainersPage.vue'),
