@@ -140,10 +140,10 @@ function isCrossOrigin(request: Request): boolean {
 /** Routes under /api/environments/:id act on that environment; grants may be scoped to it. */
 /**
  * Routes about objects of several environments (alert rules and alerts, each on one environment
- * or on all): they admit whoever holds the permission on some environment, and their handlers
+ * or on all; the monitoring overview and the events history, across environments): they admit whoever holds the permission on some environment, and their handlers
  * check it on the environment of each object they touch and filter what they list.
  */
-const ENVIRONMENT_CHOSEN_BY_HANDLER = ['/api/alerts'];
+const ENVIRONMENT_CHOSEN_BY_HANDLER = ['/api/alerts', '/api/monitoring', '/api/events'];
 
 function choosesEnvironmentItself(route: string): boolean {
   return ENVIRONMENT_CHOSEN_BY_HANDLER.some((prefix) => route === prefix || route.startsWith(`${prefix}/`));

@@ -213,7 +213,7 @@ export function monitoringRoutes({
         );
       },
       {
-        access: 'authenticated',
+        access: 'containers:read',
         response: { 200: MonitoringOverviewSchema, ...failures },
         detail: {
           summary:
@@ -243,7 +243,7 @@ export function monitoringRoutes({
         });
       },
       {
-        access: 'authenticated',
+        access: 'containers:read',
         query: t.Object({
           environmentId: t.Optional(t.Integer({ minimum: 1 })),
           container: Filter('a container name, or the start of its id'),
