@@ -45,8 +45,8 @@ export interface CollectorDeps {
 /** What one environment's rounds remember from the previous one. */
 interface EnvironmentState {
   environment: Environment;
-  /** Per container id: the last stats (for CPU and rates). */
-  previous: Map<string, { sample: StatsSample; usage: Usage; rates: Rates }>;
+  /** Per container id: the last CPU counters, usage and rates (for the next CPU figure and rates). */
+  previous: Map<string, { cpu: StatsSample['cpu_stats']; usage: Usage; rates: Rates }>;
   restartCounts: Map<string, number>;
   /** Containers an Engine event named since the last round. */
   changed: Set<string>;
@@ -214,9 +214,9 @@ export class MetricsCollector {
       if (!sample?.cpu_stats) return;
       const previous = state.previous.get(container.Id);
       // The one-shot answer has no previous CPU sample: ours from the last round stands in.
-      const usage = usageOf(previous ? { ...sample, precpu_stats: previous.sample.cpu_stats } : sample);
+      const usage = usageOf(previous ? { ...sample, precpu_stats: previous.cpu } : sample);
       const rates = previous ? ratesBetween(previous.usage, usage) : ZERO_RATES;
-      state.previous.set(container.Id, { sample, usage, rates });
+      state.previous.set(container.Id, { cpu: sample.cpu_stats, usage, rates });
       usages.set(container.Id, usage);
     });
 

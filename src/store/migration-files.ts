@@ -53,8 +53,8 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 13, name: '0013_schedules_updates', sql: sqlite0013 },
     { version: 14, name: '0014_notifications', sql: sqlite0014 },
     { version: 17, name: '0017_metrics', sql: sqlite0017 },
-    { version: 19, name: '0019_alerts', sql: sqlite0019 },
     { version: 18, name: '0018_engine_events', sql: sqlite0018 },
+    { version: 19, name: '0019_alerts', sql: sqlite0019 },
   ],
   postgres: [
     { version: 1, name: '0001_environments', sql: postgres0001 },
@@ -70,7 +70,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 13, name: '0013_schedules_updates', sql: postgres0013 },
     { version: 14, name: '0014_notifications', sql: postgres0014 },
     { version: 17, name: '0017_metrics', sql: postgres0017 },
-    { version: 19, name: '0019_alerts', sql: postgres0019 },
     { version: 18, name: '0018_engine_events', sql: postgres0018 },
+    { version: 19, name: '0019_alerts', sql: postgres0019 },
   ],
 };
