@@ -224,34 +224,31 @@ for (const engine of testEngines()) {
         });
       });
 
-      test.skipIf(engine.name === 'podman')(
-        'several terminals at once, a chosen user, and closing from the browser ends the exec',
-        async () => {
-          const id = await run('sleep 300');
-          const first = open(`${base}/${id}/terminal?user=nobody`);
-          const second = open(`${base}/${id}/terminal?shell=/bin/ash`);
-          await first.waitFor(() => first.texts.some((text) => text.type === 'ready'), 'first ready');
-          await second.waitFor(() => second.texts.some((text) => text.type === 'ready'), 'second ready');
-          expect(second.texts[0].shell).toBe('/bin/ash');
-          first.send({ type: 'input', data: 'id -un\n' });
-          second.send({ type: 'input', data: 'echo second-$((1+1))\n' });
-          await first.waitFor(() => first.output().includes('nobody'), 'user name');
-          await second.waitFor(() => second.output().includes('second-2'), 'second output');
-          // A program in the foreground does not keep the exec alive either.
-          first.send({ type: 'input', data: 'sleep 1000\n' });
-          await Bun.sleep(200);
-          first.socket.close();
-          second.socket.close();
-          await Promise.all([first.closed, second.closed]);
-          // The execs' shells (and what ran in them) end with their connections.
-          for (let attempt = 0; attempt < 40; attempt++) {
-            const top = await api.call('GET', `${base}/${id}/top`);
-            if (top.body.processes.length === 1) break;
-            await Bun.sleep(100);
-          }
-          expect((await api.call('GET', `${base}/${id}/top`)).body.processes).toHaveLength(1);
-        },
-      );
+      test('several terminals at once, a chosen user, and closing from the browser ends the exec', async () => {
+        const id = await run('sleep 300');
+        const first = open(`${base}/${id}/terminal?user=nobody`);
+        const second = open(`${base}/${id}/terminal?shell=/bin/ash`);
+        await first.waitFor(() => first.texts.some((text) => text.type === 'ready'), 'first ready');
+        await second.waitFor(() => second.texts.some((text) => text.type === 'ready'), 'second ready');
+        expect(second.texts[0].shell).toBe('/bin/ash');
+        first.send({ type: 'input', data: 'id -un\n' });
+        second.send({ type: 'input', data: 'echo second-$((1+1))\n' });
+        await first.waitFor(() => first.output().includes('nobody'), 'user name');
+        await second.waitFor(() => second.output().includes('second-2'), 'second output');
+        // A program in the foreground does not keep the exec alive either.
+        first.send({ type: 'input', data: 'sleep 1000\n' });
+        await Bun.sleep(200);
+        first.socket.close();
+        second.socket.close();
+        await Promise.all([first.closed, second.closed]);
+        // The execs' shells (and what ran in them) end with their connections.
+        for (let attempt = 0; attempt < 40; attempt++) {
+          const top = await api.call('GET', `${base}/${id}/top`);
+          if (top.body.processes.length === 1) break;
+          await Bun.sleep(100);
+        }
+        expect((await api.call('GET', `${base}/${id}/top`)).body.processes).toHaveLength(1);
+      });
 
       test('a stopped container gets a clear message instead of a terminal', async () => {
         const id = await run('true');

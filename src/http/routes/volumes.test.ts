@@ -374,61 +374,59 @@ for (const engine of testEngines()) {
         expect(await helpersOf(browsed)).toHaveLength(0);
       });
 
-      test.skipIf(engine.name === 'podman')(
-        'upload files, download them back byte for byte, and a folder as a tar',
-        async () => {
-          const uploaded = await upload(browsed, 'deep/a', [
-            new File([BINARY], 'blob.bin'),
-            new File(['ünïcode ✓'], 'é-名前.txt'),
-          ]);
-          expect(uploaded.status).toBe(201);
-          const entries = await jsonOf(uploaded);
-          expect(entries.map((entry: { name: string }) => entry.name).sort()).toEqual([
-            'blob.bin',
-            'é-名前.txt',
-          ]);
-          expect(entries.find((entry: { name: string }) => entry.name === 'blob.bin')).toMatchObject({
-            size: BINARY.length,
-            type: 'file',
-          });
+      test('upload files, download them back byte for byte, and a folder as a tar', async () => {
+        const uploaded = await upload(browsed, 'deep/a', [
+          new File([BINARY], 'blob.bin'),
+          new File(['ünïcode ✓'], 'é-名前.txt'),
+        ]);
+        expect(uploaded.status).toBe(201);
+        const entries = await jsonOf(uploaded);
+        expect(entries.map((entry: { name: string }) => entry.name).sort()).toEqual([
+          'blob.bin',
+          'é-名前.txt',
+        ]);
+        expect(entries.find((entry: { name: string }) => entry.name === 'blob.bin')).toMatchObject({
+          size: BINARY.length,
+          type: 'file',
+        });
 
-          const file = await app.handle(
-            new Request(`http://windflow.test${base}/${browsed}/browse/download?path=deep/a/blob.bin`),
-          );
-          expect(file.status).toBe(200);
-          expect(file.headers.get('content-disposition')).toContain('blob.bin');
-          expect(new Uint8Array(await file.arrayBuffer())).toEqual(BINARY);
-          const unicode = await app.handle(
-            new Request(
-              `http://windflow.test${base}/${browsed}/browse/download?path=${encodeURIComponent('deep/a/é-名前.txt')}`,
-            ),
-          );
-          expect(await unicode.text()).toBe('ünïcode ✓');
-          // An ASCII stand-in for old browsers, the exact name for the others.
-          expect(unicode.headers.get('content-disposition')).toBe(
-            `attachment; filename="_-__.txt"; filename*=UTF-8''${encodeURIComponent('é-名前.txt')}`,
-          );
+        const file = await app.handle(
+          new Request(`http://windflow.test${base}/${browsed}/browse/download?path=deep/a/blob.bin`),
+        );
+        expect(file.status).toBe(200);
+        expect(file.headers.get('content-disposition')).toContain('blob.bin');
+        expect(new Uint8Array(await file.arrayBuffer())).toEqual(BINARY);
+        const unicode = await app.handle(
+          new Request(
+            `http://windflow.test${base}/${browsed}/browse/download?path=${encodeURIComponent('deep/a/é-名前.txt')}`,
+          ),
+        );
+        expect(await unicode.text()).toBe('ünïcode ✓');
+        // An ASCII stand-in for old browsers, the exact name for the others.
+        expect(unicode.headers.get('content-disposition')).toBe(
+          `attachment; filename="_-__.txt"; filename*=UTF-8''${encodeURIComponent('é-名前.txt')}`,
+        );
 
-          const folder = await app.handle(
-            new Request(`http://windflow.test${base}/${browsed}/browse/download?path=deep`),
-          );
-          expect(folder.headers.get('content-type')).toBe('application/x-tar');
-          const names: string[] = [];
-          const parser = new TarParser({ onEntry: (entry) => names.push(entry.name) });
-          parser.push(new Uint8Array(await folder.arrayBuffer()));
-          parser.end();
-          expect(names).toEqual(
-            expect.arrayContaining(['deep/', 'deep/a/b/leaf.txt', 'deep/a/blob.bin', 'deep/a/é-名前.txt']),
-          );
+        const folder = await app.handle(
+          new Request(`http://windflow.test${base}/${browsed}/browse/download?path=deep`),
+        );
+        expect(folder.headers.get('content-type')).toBe('application/x-tar');
+        const names: string[] = [];
+        // Podman names folders without the trailing slash Docker gives them.
+        const parser = new TarParser({ onEntry: (entry) => names.push(entry.name.replace(/\/$/, '')) });
+        parser.push(new Uint8Array(await folder.arrayBuffer()));
+        parser.end();
+        expect(names).toEqual(
+          expect.arrayContaining(['deep', 'deep/a/b/leaf.txt', 'deep/a/blob.bin', 'deep/a/é-名前.txt']),
+        );
 
-          // Replacing a file works; replacing a folder with a file never does.
-          expect((await upload(browsed, 'deep/a', [new File(['v2'], 'blob.bin')])).status).toBe(201);
-          const replacedFolder = await upload(browsed, 'deep', [new File(['x'], 'a')]);
-          expect(replacedFolder.status).toBeGreaterThanOrEqual(400);
-          expect((await browse(browsed, 'deep/a')).body.entries.length).toBe(3);
-          expect(await helpersOf(browsed)).toHaveLength(0);
-        },
-      );
+        // Replacing a file works; replacing a folder with a file never does.
+        expect((await upload(browsed, 'deep/a', [new File(['v2'], 'blob.bin')])).status).toBe(201);
+        const replacedFolder = await upload(browsed, 'deep', [new File(['x'], 'a')]);
+        expect(replacedFolder.status).toBeGreaterThanOrEqual(400);
+        expect((await browse(browsed, 'deep/a')).body.entries.length).toBe(3);
+        expect(await helpersOf(browsed)).toHaveLength(0);
+      });
 
       test('create a folder, rename, delete; conflicts are 409 and the root is protected', async () => {
         const made = await admin.call('POST', `${base}/${browsed}/browse/folder`, {
@@ -483,6 +481,7 @@ for (const engine of testEngines()) {
         expect(await helpersOf(browsed)).toHaveLength(0);
       });
 
+      // Podman's archive download gives every entry owner 0:0, so an export loses owners there.
       test.skipIf(engine.name === 'podman')(
         'export, then import into a new volume, keeps every byte, mode, owner and empty folder',
         async () => {
