@@ -3,8 +3,11 @@
 // How a round treats the Engine, so that 300 containers are 300 short answers, not 300 streams:
 // - one container list (all states: alert rules need the stopped ones too);
 // - one-shot stats (`stream=false&one-shot=true`, no wait for a second sample) per running
-//   container, at most CONCURRENCY at a time, started evenly over the first half of the interval
-//   so the Engine sees a steady trickle, over the client's pooled keep-alive connections; CPU is
+//   container, started evenly over the first half of the interval, over the client's pooled
+//   keep-alive connections. Docker answers a stats request at its next 1-second collection tick
+//   (measured: 10 ms to 1 s), so the calls in flight are as many as finish the round in half the
+//   interval at a second each (300 containers every 10 s: 60), at least 4 and at most 64: short
+//   requests the Engine answers together at its tick, never a held stream per container. CPU is
 //   the change since this container's previous round (the average over the interval, not a 1 s
 //   glimpse), network and block I/O rates likewise;
 // - an inspect only for a container seen for the first time, restarting, or named by an Engine
@@ -26,7 +29,11 @@ import { agentHostTotals, type HostTotals, localHostTotals } from './host-readin
 import type { ContainerReading, HostReading, ReadingsBatch, ReadingsFeed } from './readings.ts';
 
 export const DEFAULT_INTERVAL_MS = 10_000;
-const CONCURRENCY = 4;
+/** Bounds on the stats calls in flight; between them, as many as half the interval needs. */
+const MIN_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 64;
+/** How long the Engine may take to answer one stats call (its collection tick). */
+const STATS_ANSWER_MS = 1000;
 const STATS_TIMEOUT_MS = 10_000;
 const STACK_LABEL = 'com.docker.compose.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
@@ -192,7 +199,7 @@ export class MetricsCollector {
         state.changed.has(container.Id),
     );
     state.changed.clear();
-    await paced(toInspect, 0, async (container) => {
+    await paced(toInspect, 0, MIN_CONCURRENCY, async (container) => {
       this.engineCalls++;
       const inspect = await client
         .inspectContainer(container.Id, { timeoutMs: STATS_TIMEOUT_MS })
@@ -202,8 +209,12 @@ export class MetricsCollector {
 
     const running = containers.filter((container) => container.State === 'running');
     const spacingMs = running.length > 0 ? this.intervalMs / 2 / running.length : 0;
+    const concurrency = Math.min(
+      MAX_CONCURRENCY,
+      Math.max(MIN_CONCURRENCY, Math.ceil((running.length * STATS_ANSWER_MS) / (this.intervalMs / 2))),
+    );
     const usages = new Map<string, Usage>();
-    await paced(running, spacingMs, async (container) => {
+    await paced(running, spacingMs, concurrency, async (container) => {
       this.engineCalls++;
       const sample = await client
         .request<StatsSample>('GET', `/containers/${encodeURIComponent(container.Id)}/stats`, {
@@ -373,10 +384,15 @@ export function healthOf(status: string): ContainerReading['health'] {
 }
 
 /**
- * Runs `work` over `items`, CONCURRENCY at a time, item i starting no earlier than i × spacing
+ * Runs `work` over `items`, `concurrency` at a time, item i starting no earlier than i × spacing
  * after the first: a bounded, even load instead of a burst.
  */
-async function paced<T>(items: T[], spacingMs: number, work: (item: T) => Promise<void>): Promise<void> {
+async function paced<T>(
+  items: T[],
+  spacingMs: number,
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   const began = performance.now();
   let next = 0;
   const worker = async () => {
@@ -387,5 +403,5 @@ async function paced<T>(items: T[], spacingMs: number, work: (item: T) => Promis
       await work(items[index] as T);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
