@@ -47,6 +47,7 @@ const storeBytes = (dir: string) =>
     }
   }, 0);
 
+let rawPointsPerDay = 0;
 try {
   const ids = await ensureBenchContainers(docker, images.busybox, CONTAINERS);
   for (let start = 0; start < ids.length; start += 20)
@@ -75,7 +76,7 @@ try {
     const pointsOf = async () => {
       const db = await openDatabase({ dataDir });
       try {
-        return Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM metric_points'))?.n ?? 0);
+        return Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM metric_points WHERE tier = 0'))?.n ?? 0);
       } finally {
         await db.close();
       }
@@ -83,7 +84,6 @@ try {
     const before = {
       calls: await scrape(),
       cpu: cpuSeconds(server.pid),
-      bytes: storeBytes(dataDir),
       points: await pointsOf(),
     };
     const started = performance.now();
@@ -92,7 +92,6 @@ try {
     const after = {
       calls: await scrape(),
       cpu: cpuSeconds(server.pid),
-      bytes: storeBytes(dataDir),
       points: await pointsOf(),
     };
     const perMinute = (value: number) => (value * 60_000) / elapsed;
@@ -102,9 +101,9 @@ try {
     console.log(
       `Engine calls by monitoring: ${perMinute(after.calls - before.calls).toFixed(0)} per minute (${((after.calls - before.calls) / (elapsed / 1000 / INTERVAL_S) / (running + 1)).toFixed(2)} per container per round)`,
     );
-    const pointsPerDay = perMinute(after.points - before.points) * 1440;
+    rawPointsPerDay = perMinute(after.points - before.points) * 1440;
     console.log(
-      `store growth: ${perMinute(after.points - before.points).toFixed(0)} raw points a minute, ${mb(perMinute(after.bytes - before.bytes) * 1440)} a day extrapolated (${(pointsPerDay / 1e6).toFixed(2)} M points; raw points live a day, so this is also the raw tier's steady size)`,
+      `store growth: ${perMinute(after.points - before.points).toFixed(0)} raw points a minute, ${(rawPointsPerDay / 1e6).toFixed(2)} M a day (raw points live a day: this is the raw tier's steady size)`,
     );
   } finally {
     await server.stop();
@@ -175,6 +174,9 @@ try {
   const size = storeBytes(scratchDir);
   console.log(
     `30 days for ${CONTAINERS} containers and the host: ${(rows / 1e6).toFixed(2)} M points, store ${mb(size)} measured (${(size / rows).toFixed(1)} bytes a point; filled in ${((performance.now() - fillStarted) / 1000).toFixed(0)} s)`,
+  );
+  console.log(
+    `store growth per day of collection: ${mb((rawPointsPerDay * size) / rows)} at that size a point`,
   );
   const reader = new MetricHistoryReader(metrics, new ScheduleStore(db), INTERVAL_S * 1000);
   for (const [what, container] of [
