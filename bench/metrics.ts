@@ -76,7 +76,9 @@ try {
     const pointsOf = async () => {
       const db = await openDatabase({ dataDir });
       try {
-        return Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM metric_points WHERE tier = 0'))?.n ?? 0);
+        return Number(
+          (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM metric_points WHERE tier = 0'))?.n ?? 0,
+        );
       } finally {
         await db.close();
       }
