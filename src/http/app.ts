@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth.ts';
 import { authProviderRoutes } from './routes/auth-providers.ts';
 import { containerStreamRoutes } from './routes/container-streams.ts';
 import { containerRoutes } from './routes/containers.ts';
+import { dockerApiRoutes } from './routes/docker-api.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -89,8 +90,7 @@ export function createApp(deps: AppDeps) {
     .use(userRoutes(deps))
     .use(auditRoutes(deps))
     .use(settingsRoutes(deps))
-    .use(environmentRoutes(deps))
-    .use(agentConnectRoutes(deps))
+    .use(environmentsAndAgents(deps))
     .use(engineRoutes(deps))
     .use(containerRoutes(deps))
     .use(containerStreamRoutes(deps))
@@ -115,3 +115,11 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * The environments, their agents' endpoint and each one's Engine API, as one group: the app's
+ * chain of groups is as long as the type checker will instantiate.
+ */
+function environmentsAndAgents(deps: AppDeps) {
+  return new Elysia().use(environmentRoutes(deps)).use(agentConnectRoutes(deps)).use(dockerApiRoutes(deps));
+}

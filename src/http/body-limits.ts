@@ -35,6 +35,9 @@ const ROUTE_LIMITS: Record<string, RouteLimit> = {
   'POST /api/environments/:id/volumes/:name/import': { bytes: MAX_ARCHIVE_BYTES, streamed: true },
   'POST /api/environments/:id/volumes/:name/browse/upload': { bytes: MAX_UPLOAD_BYTES },
   'POST /api/environments/:id/containers/:containerId/files': { bytes: MAX_UPLOAD_BYTES },
+  // The Engine API per environment: docker cp, build contexts and image loads stream through.
+  'POST /api/environments/:id/docker/*': { bytes: MAX_ARCHIVE_BYTES, streamed: true },
+  'PUT /api/environments/:id/docker/*': { bytes: MAX_ARCHIVE_BYTES, streamed: true },
 };
 
 interface RouteLike {
