@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type { Socket, TCPSocketListener } from 'bun';
 import type { Logger } from '../daemon/logger.ts';
 import { VERSION } from '../daemon/version.ts';
+import { SocketJoin } from '../http/socket-join.ts';
 
 export interface StandardAgentOptions {
   host: string;
@@ -25,45 +26,8 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 
 interface Client {
   head: Buffer;
-  docker?: Socket<unknown>;
-  /** Bytes from the client waiting for the Docker socket to open. */
-  queued: Buffer[];
-  /** Bytes each side has not taken yet; the other side pauses until they drain. */
-  toDocker: Outbox;
-  toClient: Outbox;
-}
-
-/** Writes that a full socket did not take, kept in order until it drains. */
-class Outbox {
-  private waiting: Uint8Array[] = [];
-
-  constructor(private readonly onFull: () => void) {}
-
-  write(target: { write(data: Uint8Array): number }, bytes: Uint8Array): void {
-    if (this.waiting.length > 0) {
-      this.waiting.push(bytes);
-      return;
-    }
-    const written = target.write(bytes);
-    if (written < bytes.length) {
-      this.waiting.push(bytes.subarray(Math.max(written, 0)));
-      this.onFull();
-    }
-  }
-
-  /** Called on the target's drain; true once everything went. */
-  flush(target: { write(data: Uint8Array): number }): boolean {
-    while (this.waiting.length > 0) {
-      const next = this.waiting[0] as Uint8Array;
-      const written = target.write(next);
-      if (written < next.length) {
-        this.waiting[0] = next.subarray(Math.max(written, 0));
-        return false;
-      }
-      this.waiting.shift();
-    }
-    return true;
-  }
+  /** Set once the token is checked: the connection is then the Docker socket's. */
+  join?: SocketJoin;
 }
 
 export function listenStandardAgent(options: StandardAgentOptions): TCPSocketListener<Client> {
@@ -81,35 +45,11 @@ export function listenStandardAgent(options: StandardAgentOptions): TCPSocketLis
   };
 
   const joinDocker = (socket: Socket<Client>, first: Buffer) => {
-    socket.data.queued.push(first);
-    void Bun.connect({
-      unix: options.dockerSocket,
-      socket: {
-        open(docker) {
-          socket.data.docker = docker;
-          for (const bytes of socket.data.queued.splice(0)) socket.data.toDocker.write(docker, bytes);
-        },
-        data(_, bytes) {
-          socket.data.toClient.write(socket, bytes);
-        },
-        drain(docker) {
-          if (socket.data.toDocker.flush(docker)) socket.resume();
-        },
-        // The daemon finished writing (the command ended): so does the client's side.
-        end() {
-          socket.shutdown();
-        },
-        close() {
-          socket.end();
-        },
-        error() {
-          socket.end();
-        },
-      },
-      allowHalfOpen: true,
-    } as Parameters<typeof Bun.connect>[0]).catch(() =>
-      answer(socket, '502 Bad Gateway', { message: 'the Docker socket does not answer' }),
-    );
+    const join = new SocketJoin(socket as Socket<unknown>);
+    socket.data.join = join;
+    join.connect({ unix: options.dockerSocket }, first, {
+      failed: () => answer(socket, '502 Bad Gateway', { message: 'the Docker socket does not answer' }),
+    });
   };
 
   return Bun.listen<Client>({
@@ -119,21 +59,12 @@ export function listenStandardAgent(options: StandardAgentOptions): TCPSocketLis
     ...(options.tls ? { tls: options.tls } : {}),
     socket: {
       open(socket) {
-        socket.data = {
-          head: Buffer.alloc(0),
-          queued: [],
-          toDocker: new Outbox(() => socket.pause()),
-          toClient: new Outbox(() => socket.data.docker?.pause()),
-        };
+        socket.data = { head: Buffer.alloc(0) };
       },
       data(socket, bytes) {
         const client = socket.data;
-        if (client.docker) {
-          client.toDocker.write(client.docker, bytes);
-          return;
-        }
-        if (client.queued.length > 0) {
-          client.queued.push(Buffer.from(bytes));
+        if (client.join) {
+          client.join.fromClient(bytes);
           return;
         }
         client.head = Buffer.concat([client.head, bytes]);
@@ -168,17 +99,16 @@ export function listenStandardAgent(options: StandardAgentOptions): TCPSocketLis
         joinDocker(socket, rest);
       },
       drain(socket) {
-        if (socket.data.toClient.flush(socket)) socket.data.docker?.resume();
+        socket.data.join?.clientDrained();
       },
-      // The client half-closed (end of a command's input): pass it on, keep reading the output.
       end(socket) {
-        socket.data?.docker?.shutdown();
+        socket.data?.join?.clientEnded();
       },
       close(socket) {
-        socket.data?.docker?.end();
+        socket.data?.join?.clientClosed();
       },
       error(socket) {
-        socket.data?.docker?.end();
+        socket.data?.join?.clientClosed();
       },
     },
   });
