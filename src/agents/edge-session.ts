@@ -209,7 +209,12 @@ export class EdgeSession implements DockerTransport {
     requestId: string,
   ) {
     const { body, contentType } = encodeBody(options.body);
-    const headers: Record<string, string> = { ...options.headers };
+    // The body's own type wins over a caller's (passed-through) one, whatever its spelling.
+    const headers = Object.fromEntries(
+      Object.entries(options.headers ?? {}).filter(
+        ([name]) => !contentType || name.toLowerCase() !== 'content-type',
+      ),
+    );
     if (contentType) headers['Content-Type'] = contentType;
     const message: Record<string, unknown> = { type: 'request', requestId, method, path, headers, streaming };
     if (options.body === undefined) return message;
