@@ -9,6 +9,7 @@ import { accessControl } from '../http/access.ts';
 import { createApp } from '../http/app.ts';
 import { MAX_REQUEST_BODY_BYTES } from '../http/body-limits.ts';
 import { HttpError } from '../http/errors.ts';
+import { serveBehindFrontDoor } from '../http/front-door.ts';
 import type { UiAssets } from '../http/ui-assets.ts';
 import { scheduleAuditRetention } from '../jobs/audit-retention.ts';
 import { ensureHistorySchedule } from '../monitoring/history-schedule.ts';
@@ -86,14 +87,15 @@ export async function startServer(
     proxy: { basePath: config.basePath, trustedProxies: config.trustedProxies },
   });
   // Bun refuses bodies over this itself; each route's own, smaller limit is in body-limits.ts.
-  app.listen({
+  const listener = serveBehindFrontDoor(app, {
     hostname: config.host,
     port: config.port,
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
     ...(tls ? { tls } : {}),
   });
-  if (app.server?.port) services.listeningPorts.push(app.server.port);
-  const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}`;
+  // Notifications must not reach Windflow itself, on either port.
+  services.listeningPorts.push(listener.port, listener.innerPort);
+  const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${listener.port}`;
   logger.info('listening', {
     url,
     version: VERSION,
@@ -110,7 +112,7 @@ export async function startServer(
       await services.collector.stop();
       services.agents.close();
       // Open streams (logs, events, job progress followed through a proxy) would hold the stop.
-      await app.stop(true);
+      await listener.stop();
       services.engineEvents.stop();
       await services.alerts.stop();
       await services.eventHistory.stop();

@@ -6,7 +6,7 @@ import type { StatsSample } from './container-stats.ts';
 import { type DockerEndpoint, describeEndpoint } from './endpoint.ts';
 import { engineKind } from './engine-kind.ts';
 import { DockerApiError } from './errors.ts';
-import type { HijackedConnection } from './hijack.ts';
+import type { HijackedConnection, HijackRequest } from './hijack.ts';
 import { encodeRegistryAuth, type RegistryAuth, splitReference } from './image-reference.ts';
 import { dockerEventOf, podmanEventFilters } from './podman.ts';
 import { demuxDockerStream, jsonLines, type LogChunk, rawStream } from './streams.ts';
@@ -163,6 +163,12 @@ export class DockerClient {
       signal: this.untilClosed(options.signal),
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
     });
+  }
+
+  /** An upgrade passed through as the caller asked for it (the Engine API endpoint per environment). */
+  forwardHijack(request: HijackRequest): Promise<HijackedConnection> {
+    this.throwIfClosed();
+    return this.http.hijack({ ...request, signal: this.untilClosed(request.signal) });
   }
 
   /**

@@ -6,6 +6,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { Server } from 'bun';
 import { Elysia } from 'elysia';
+import { peerOf } from './front-door.ts';
 
 export interface RequestOrigin {
   /** The browser's address: the peer's, or the nearest untrusted hop in X-Forwarded-For. */
@@ -88,11 +89,13 @@ export function resolveOrigin(
   peerIp: string,
   trusted: TrustedProxies,
   basePath: string,
+  /** The front door says whether the connection came over TLS (the server behind it is plain). */
+  viaTls?: boolean,
 ): RequestOrigin {
   const url = new URL(request.url);
   const direct: RequestOrigin = {
     clientIp: plainAddress(peerIp),
-    https: url.protocol === 'https:',
+    https: viaTls ?? url.protocol === 'https:',
     host: request.headers.get('host') ?? url.host,
     basePath,
   };
@@ -125,14 +128,19 @@ const NO_PROXIES = new TrustedProxies([]);
 export function requestOrigins(options: { basePath: string; trustedProxies: readonly string[] }) {
   const trusted = new TrustedProxies(options.trustedProxies);
   return new Elysia({ name: 'request-origins' }).onRequest(({ request, server }) => {
-    const peer = (server as Server<unknown> | null)?.requestIP(request)?.address ?? '';
-    origins.set(request, resolveOrigin(request, peer, trusted, options.basePath));
+    const { address, tls } = peerAddress(request, server as Server<unknown> | null);
+    origins.set(request, resolveOrigin(request, address, trusted, options.basePath, tls));
   });
 }
 
 /** The origin of a request (a request the app never saw counts as direct, with no prefix). */
 export function requestOrigin(request: Request, server?: Server<unknown> | null): RequestOrigin {
-  return (
-    origins.get(request) ?? resolveOrigin(request, server?.requestIP(request)?.address ?? '', NO_PROXIES, '')
-  );
+  if (origins.has(request)) return origins.get(request) as RequestOrigin;
+  const { address, tls } = peerAddress(request, server);
+  return resolveOrigin(request, address, NO_PROXIES, '', tls);
+}
+
+/** The caller's address: the one the front door saw, or the server's own peer. */
+function peerAddress(request: Request, server?: Server<unknown> | null): { address: string; tls?: boolean } {
+  return peerOf(request, server) ?? { address: server?.requestIP(request)?.address ?? '' };
 }

@@ -5,8 +5,8 @@
 // Each call needs the Windflow permission its Engine path maps to (engine-permissions.ts) on that
 // environment; container create bodies and execs pass the host-access gate; changes are audited
 // by the audit trail (target: the Engine path). Answers pass through as the daemon gave them.
-// Upgraded connections (attach, interactive exec) cannot be answered by the HTTP server: the
-// CLI's `exec`/`run` without -d are refused with a message saying so.
+// Upgraded connections (exec, attach: `Upgrade: tcp`) arrive through the front door
+// (front-door.ts), which joins the caller's connection to the daemon's hijacked one.
 import { Elysia } from 'elysia';
 import { can, type Principal } from '../../auth/principal.ts';
 import {
@@ -20,6 +20,7 @@ import type { EnvironmentStore } from '../../store/environments.ts';
 import type { AccessControl } from '../access.ts';
 import { enginePermission } from '../engine-permissions.ts';
 import { HttpError } from '../errors.ts';
+import { acceptUpgrade, canUpgrade } from '../front-door.ts';
 import { requireEnvironment } from './environments.ts';
 
 export interface DockerApiDeps {
@@ -93,20 +94,32 @@ function handler({ environments, clients }: DockerApiDeps) {
         `You need the ${permission} permission on environment ${environmentId}`,
       );
     }
+    const environment = await requireEnvironment(environments, environmentId);
+    const client = await clients.clientFor(environment);
+    const gate = (powers: ReturnType<typeof hostPowers>) =>
+      assertHostAccess(powers, can(principal, 'host:access', environmentId), environmentId);
     if (request.headers.get('upgrade')) {
-      throw new HttpError(
-        501,
-        'UPGRADE_NOT_SUPPORTED',
-        'Attached connections (docker exec, docker run without -d, docker attach) cannot go through Windflow’s HTTP endpoint: use docker run -d and docker logs, or the terminal in the UI',
-      );
+      // Only the front door can hand a connection over; a request that reached the HTTP server
+      // directly (a second request on a kept-alive connection) is told why not.
+      if (!canUpgrade(request)) {
+        throw new HttpError(
+          501,
+          'UPGRADE_NOT_SUPPORTED',
+          'Attached connections (docker exec, docker attach, docker run without -d) need a fresh connection to Windflow’s own port',
+        );
+      }
+      const bytes = await bodyToPass(method, enginePath, parsed, gate);
+      const connection = await client.forwardHijack({
+        method,
+        path: `${enginePath}${url.search}`,
+        body: await jsonOf(bytes),
+        timeoutMs: 30_000,
+      });
+      return acceptUpgrade(request, connection);
     }
     // Followed logs, events and waits stay quiet for as long as the daemon does.
     server?.timeout(request, 0);
-    const environment = await requireEnvironment(environments, environmentId);
-    const client = await clients.clientFor(environment);
-    const body = await bodyToPass(method, enginePath, parsed, (powers) =>
-      assertHostAccess(powers, can(principal, 'host:access', environmentId), environmentId),
-    );
+    const body = await bodyToPass(method, enginePath, parsed, gate);
     const headers: Record<string, string> = {};
     for (const name of PASSED_HEADERS) {
       const value = request.headers.get(name);
@@ -153,6 +166,17 @@ async function bodyToPass(
   if (isCreate) gate(hostPowers(parsed, CLOSED_HOST_POLICY));
   else if (parsed.Privileged === true) gate([{ kind: 'privileged', reason: 'runs a privileged exec' }]);
   return bytes;
+}
+
+/** An upgrade request's small JSON body (exec start options), or undefined when it has none. */
+async function jsonOf(body: ReadableStream<Uint8Array> | Uint8Array | undefined): Promise<unknown> {
+  const text = body === undefined ? '' : await new Response(body).text();
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'INVALID_BODY', 'The request body is not valid JSON');
+  }
 }
 
 async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
