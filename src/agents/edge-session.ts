@@ -303,8 +303,9 @@ export class EdgeSession implements DockerTransport {
         finish(error);
       }, options.timeoutMs);
     } else head.resolve({ status: 200 });
-    this.calls.set(requestId, {
-      onMessage: (reply) => {
+    this.calls.set(
+      requestId,
+      streamedCall({ output, ended: () => ended, finish, opening: head, timer }, (reply) => {
         if (reply.type === 'stream_start') {
           clearTimeout(timer);
           head.resolve({
@@ -318,26 +319,10 @@ export class EdgeSession implements DockerTransport {
             refused: answerOf(reply as unknown as ResponseMessage),
           });
           finish();
-        } else if (reply.type === 'stream') {
-          if (!ended) output.enqueue(fromBase64(reply.data));
-        } else if (reply.type === 'stream_end') {
-          finish();
-        } else if (reply.type === 'error') {
-          const error = agentError(reply);
-          clearTimeout(timer);
-          head.reject(error);
-          finish(error);
-        }
-      },
-      onData: (data) => {
-        if (!ended) output.enqueue(data);
-      },
-      fail: (error) => {
-        clearTimeout(timer);
-        head.reject(error);
-        finish(error);
-      },
-    });
+        } else return false;
+        return true;
+      }),
+    );
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       this.send(message);
@@ -538,8 +523,9 @@ export class EdgeSession implements DockerTransport {
       opened.reject(error);
       close();
     }, request.timeoutMs);
-    this.calls.set(requestId, {
-      onMessage: (reply) => {
+    this.calls.set(
+      requestId,
+      streamedCall({ output, ended: () => ended, finish, opening: opened, timer }, (reply) => {
         if (reply.type === 'tunnel_ready') {
           clearTimeout(timer);
           opened.resolve();
@@ -548,26 +534,10 @@ export class EdgeSession implements DockerTransport {
           const answer = answerOf(reply as unknown as ResponseMessage);
           opened.reject(apiError(answer.status, new TextDecoder().decode(answer.body)));
           finish();
-        } else if (reply.type === 'stream') {
-          if (!ended) output.enqueue(fromBase64(reply.data));
-        } else if (reply.type === 'stream_end') {
-          finish();
-        } else if (reply.type === 'error') {
-          clearTimeout(timer);
-          const error = agentError(reply);
-          opened.reject(error);
-          finish(error);
-        }
-      },
-      onData: (data) => {
-        if (!ended) output.enqueue(data);
-      },
-      fail: (error) => {
-        clearTimeout(timer);
-        opened.reject(error);
-        finish(error);
-      },
-    });
+        } else return false;
+        return true;
+      }),
+    );
     request.signal?.addEventListener('abort', onAbort, { once: true });
     this.send({ type: 'tunnel_open', requestId, method: request.method, path, body: request.body });
     await opened.promise;
@@ -608,6 +578,41 @@ class AgentTerminal {
     this.started = true;
     if (this.size) this.send({ type: 'exec_resize', execId: this.execId, ...this.size });
   }
+}
+
+/**
+ * The replies a streamed call (a stream or a tunnel) takes alike once `opens` has looked at a
+ * reply and passed (false): data as it comes, its end, an agent's error, the link's end.
+ */
+function streamedCall(
+  call: {
+    output: ReadableStreamDefaultController<Uint8Array>;
+    ended(): boolean;
+    finish(error?: Error): void;
+    /** What the caller awaits until the call opens, and the deadline on it. */
+    opening: { reject(error: Error): void };
+    timer?: Timer;
+  },
+  opens: (reply: Message) => boolean,
+): OpenCall {
+  const enqueue = (data: Uint8Array) => {
+    if (!call.ended()) call.output.enqueue(data);
+  };
+  const failed = (error: Error) => {
+    clearTimeout(call.timer);
+    call.opening.reject(error);
+    call.finish(error);
+  };
+  return {
+    onMessage: (reply) => {
+      if (opens(reply)) return;
+      if (reply.type === 'stream') enqueue(fromBase64(reply.data));
+      else if (reply.type === 'stream_end') call.finish();
+      else if (reply.type === 'error') failed(agentError(reply));
+    },
+    onData: enqueue,
+    fail: failed,
+  };
 }
 
 function answerOf(reply: ResponseMessage): Answer {
