@@ -1,8 +1,8 @@
 // The request's real origin behind proxies: X-Forwarded-* believed only from configured proxy
 // addresses. Pure cases for the parsing and the X-Forwarded-For walk, then the real binary:
 // forged headers from an address that is not a proxy change neither the login rate limit, nor
-// the audit log's address, nor the cookies; from a trusted proxy they do, and the cookies and
-// the UI's <base> follow the base path.
+// the audit log's address, nor the cookies; from a trusted proxy they do, and the cookies, the
+// UI's <base> and the edge agent's command follow the base path.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -176,6 +176,21 @@ describe('the binary', () => {
       expect(cookie).toMatch(/;\s*Path=\/windflow\/(;|$)/i);
     }
     expect(await loginAddresses(admin, 'admin')).toContain('203.0.113.7');
+    // The edge agent's command names the address the proxy publishes, prefix included.
+    const edge = await admin.call(
+      'POST',
+      '/api/environments',
+      { name: 'edge', type: 'edge', address: '' },
+      {
+        ...viaProxy,
+        'x-forwarded-host': 'windflow.example',
+      },
+    );
+    expect(edge.status).toBe(201);
+    expect(edge.body.enrolment.serverUrl).toBe('wss://windflow.example/windflow/api/hawser/connect');
+    expect(edge.body.enrolment.commands.windflow).toContain(
+      '--server wss://windflow.example/windflow/api/hawser/connect',
+    );
 
     const logout = await admin.call('POST', '/api/auth/logout', undefined, viaProxy);
     expect(logout.status).toBe(204);

@@ -12,6 +12,7 @@ import {
   isAgentKind,
 } from '../../store/records.ts';
 import type { AccessControl } from '../access.ts';
+import { publicUrl } from '../client-context.ts';
 import { assertReachableHost, assertValidEnvironment } from '../environment-rules.ts';
 import { HttpError } from '../errors.ts';
 import { assertMayChangeHostPolicy, normalizeHostPolicy, samePolicy } from '../host-access.ts';
@@ -278,11 +279,8 @@ async function agentStatus(environment: Environment, store: AgentStore, hub: Age
 
 /** The token and the one-line commands that start an agent on the remote host. */
 function edgeEnrolment(environment: Environment, token: string, request: Request) {
-  const url = new URL(request.url);
-  const forwarded = request.headers.get('x-forwarded-proto');
-  const secure = url.protocol === 'https:' || forwarded === 'https';
-  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? url.host;
-  const serverUrl = `${secure ? 'wss' : 'ws'}://${host}/api/hawser/connect`;
+  // As the browser reaches Windflow: its scheme, host and a proxy's path prefix.
+  const serverUrl = publicUrl(request, '/api/hawser/connect').replace(/^http/, 'ws');
   const name = environment.name.replace(/[^A-Za-z0-9._-]/g, '-');
   return {
     token,
