@@ -89,7 +89,8 @@ if [ "${1:-}" = stop ]; then
 fi
 
 install_packages() {
-  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap podman catatonit)
+  # systemd: its systemd-analyze checks the agent unit install.sh --agent writes.
+  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap podman catatonit systemd)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
