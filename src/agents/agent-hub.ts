@@ -144,6 +144,38 @@ export class AgentHub {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * The environments whose agent changed (connected, dropped, a new latency), until `signal`
+   * aborts. Changes that come while the reader is busy fold into one per environment.
+   */
+  async *changes(signal: AbortSignal): AsyncGenerator<number> {
+    const pending = new Set<number>();
+    let wake: (() => void) | undefined;
+    const stop = this.onChange(({ environmentId }) => {
+      pending.add(environmentId);
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!signal.aborted) {
+        if (pending.size === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        const [next] = pending;
+        pending.delete(next as number);
+        yield next as number;
+      }
+    } finally {
+      stop();
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   close(): void {
     clearInterval(this.heartbeat);
     for (const session of [...this.sessions.values()]) {

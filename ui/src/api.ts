@@ -1,9 +1,16 @@
 // Typed access to the Windflow API. Every error answer becomes an ApiError carrying the
 // server's code and message, which pages show to the person.
 import type { EnvironmentInfo } from '../../src/docker/views.ts';
-import type { EdgeEnrolment, Environment, EnvironmentInput } from '../../src/store/records.ts';
+import type {
+  AgentConnectionEvent,
+  EdgeEnrolment,
+  Environment,
+  EnvironmentInput,
+} from '../../src/store/records.ts';
 
 export type {
+  AgentConnectionEvent,
+  AgentStatus,
   EdgeEnrolment,
   Environment,
   EnvironmentInput,
@@ -72,6 +79,9 @@ export const api = {
   createEnvironment: (input: EnvironmentInput) =>
     call<Environment & { enrolment?: EdgeEnrolment }>('POST', 'api/environments', input),
   issueAgentToken: (id: number) => call<EdgeEnrolment>('POST', `api/environments/${id}/agent/token`),
+  agentHistory: (id: number) => call<AgentConnectionEvent[]>('GET', `api/environments/${id}/agent/history`),
+  /** Server-sent events: {environmentId, agent} whenever an agent connects, drops or reports latency. */
+  agentEventsUrl: 'api/environments/agent-events',
   updateEnvironment: (id: number, input: Partial<EnvironmentInput>) =>
     call<Environment>('PATCH', `api/environments/${id}`, input),
   removeEnvironment: (id: number) => call<void>('DELETE', `api/environments/${id}`),

@@ -27,6 +27,7 @@ import {
   EnvironmentUpdateBody,
   ErrorSchema,
 } from '../schemas.ts';
+import { eventStreamResponse } from '../server-sent-events.ts';
 
 export interface EnvironmentRouteDeps {
   access: AccessControl;
@@ -238,6 +239,25 @@ export function environmentRoutes({
         params: EnvironmentIdParams,
         response: { 204: t.Void(), 404: ErrorSchema },
         detail: { summary: 'Revoke the edge token: its agent is disconnected and refused from now on', tags },
+      },
+    )
+    .get(
+      '/agent-events',
+      () =>
+        eventStreamResponse(async function* (signal) {
+          for await (const environmentId of agents.changes(signal)) {
+            const environment = await environments.get(environmentId);
+            if (environment && isAgentKind(environment.type))
+              yield { data: { environmentId, agent: await agentStatus(environment, agentStore, agents) } };
+          }
+        }),
+      {
+        access: 'environments:read',
+        detail: {
+          summary:
+            'Agent states as server-sent events: {environmentId, agent} each time an agent connects, drops or reports a new latency',
+          tags,
+        },
       },
     )
     .get(
