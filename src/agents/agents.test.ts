@@ -1,7 +1,8 @@
 // Environments through agents, against the real peers: the Hawser binary (edge and standard) and
 // `windflow agent` (edge and standard). Each lists containers, follows logs, runs a terminal
-// command, browses a volume and pulls an image through its agent, with the same routes and
-// DockerClient a socket environment uses.
+// command, browses a volume, pulls an image and deploys a Compose stack through its agent, with
+// the same routes and DockerClient a socket environment uses; a stack build goes through every
+// agent but Hawser edge, whose protocol carries no tar bodies and says so.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import type { DockerClient } from '../docker/client.ts';
@@ -102,12 +103,15 @@ interface Mode {
   start(): Promise<number>;
   /** Whether a terminal can pass arguments to its command (Hawser edge runs one word). */
   terminalArgs: boolean;
+  /** Whether request bodies (tar uploads, build contexts) go through (not on Hawser edge). */
+  uploads: boolean;
 }
 
 const modes: Mode[] = [
   {
     name: 'Hawser edge',
     terminalArgs: false,
+    uploads: false,
     async start() {
       const { id, token } = await addEdge(`${RUN}-hawser-edge`);
       const agent = startHawserEdge({ serverUrl, token, name: `${RUN}-hawser-edge` });
@@ -119,6 +123,7 @@ const modes: Mode[] = [
   {
     name: 'Hawser standard',
     terminalArgs: true,
+    uploads: true,
     async start() {
       const port = freePort();
       const agent = startHawserStandard({ port, token: `${RUN}-standard-token` });
@@ -137,6 +142,7 @@ const modes: Mode[] = [
   {
     name: 'windflow agent edge',
     terminalArgs: true,
+    uploads: true,
     async start() {
       const { id, token } = await addEdge(`${RUN}-windflow-edge`);
       const agent = windflowAgent(['--server', serverUrl, '--token', token, '--name', `${RUN}-wf-edge`]);
@@ -149,6 +155,7 @@ const modes: Mode[] = [
   {
     name: 'windflow agent standard',
     terminalArgs: true,
+    uploads: true,
     async start() {
       const port = freePort();
       const agent = windflowAgent(['--listen', `127.0.0.1:${port}`, '--token', `${RUN}-wf-standard`]);
@@ -235,4 +242,71 @@ describe.each(modes)('$name', (mode) => {
     for await (const event of client.pullImage(bed.images.registryBusybox)) events.push(event);
     expect(events.at(-1)?.status).toMatch(/Image is up to date|Downloaded newer image/);
   });
+
+  test('deploys a stack and takes it down', async () => {
+    const name = `wfag-${mode.name.replace(/\W+/g, '').toLowerCase()}-${process.pid}`;
+    const compose = `services:\n  web:\n    image: ${bed.images.busybox}\n    command: ["sh", "-c", "echo stack-up; sleep 300"]\n    labels:\n      ${TEST_LABEL}: "1"\n    stop_grace_period: 1s\n`;
+    const ended = await deployed(
+      await admin.call('POST', `/api/environments/${id}/stacks`, { name, compose }),
+    );
+    expect(ended.error).toBeUndefined();
+    expect(ended.status).toBe('succeeded');
+    const project = { label: [`com.docker.compose.project=${name}`] };
+    const containers = await client.listContainers({ filters: project });
+    expect(containers.map((container) => container.State)).toEqual(['running']);
+    const down = await admin.call('DELETE', `/api/environments/${id}/stacks/${name}`);
+    expect(down.status).toBe(204);
+    expect(await client.listContainers({ all: true, filters: project })).toEqual([]);
+  });
+
+  test(
+    mode.uploads ? 'builds a stack image on the agent host' : 'says a build cannot go through the agent',
+    async () => {
+      const name = `wfagb-${mode.name.replace(/\W+/g, '').toLowerCase()}-${process.pid}`;
+      const compose = `services:\n  built:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM ${bed.images.busybox}\n        LABEL ${TEST_LABEL}=1\n        CMD ["sleep", "300"]\n    image: ${name}:built\n    labels:\n      ${TEST_LABEL}: "1"\n    stop_grace_period: 1s\n`;
+      const ended = await deployed(
+        await admin.call('POST', `/api/environments/${id}/stacks`, { name, compose }),
+      );
+      if (mode.uploads) {
+        expect(ended.error).toBeUndefined();
+        expect(ended.status).toBe('succeeded');
+      } else {
+        expect(ended.status).toBe('failed');
+        expect(ended.error).toContain('cannot carry file uploads');
+      }
+      expect((await admin.call('DELETE', `/api/environments/${id}/stacks/${name}`)).status).toBe(204);
+      await client.request('DELETE', `/images/${name}:built`).catch(() => undefined);
+    },
+  );
+});
+
+/** Follows a stack deploy job to its end. */
+async function deployed(answer: { status: number; body: { id: string } }) {
+  expect(answer.status).toBe(202);
+  let ended: { status: string; error?: string } | undefined;
+  for await (const message of app.services.jobs.follow(answer.body.id))
+    if (message.type === 'end') ended = message.job;
+  if (!ended) throw new Error('the deploy job did not end');
+  return ended;
+}
+
+test('agent states arrive live: a connection, then its drop, on the server-sent events feed', async () => {
+  const answer = await admin.request('GET', '/api/environments/agent-events');
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toStartWith('text/event-stream');
+  const stop = new AbortController();
+  const body = answer.body as ReadableStream<Uint8Array>;
+  const feed = new TextReader(body.pipeThrough(new TransformStream(), { signal: stop.signal }));
+  try {
+    await feed.waitFor(': connected');
+    const { id, token } = await addEdge(`${RUN}-live`);
+    const agent = windflowAgent(['--server', serverUrl, '--token', token, '--name', `${RUN}-live`]);
+    agents.push(agent);
+    await feed.waitFor(`"environmentId":${id},"agent":{"kind":"edge","connected":true`, 20_000);
+    expect(feed.text).toContain(`"agentName":"${RUN}-live"`);
+    await agent.stop();
+    await feed.waitFor(`"environmentId":${id},"agent":{"kind":"edge","connected":false`, 20_000);
+  } finally {
+    stop.abort();
+  }
 });
