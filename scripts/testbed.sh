@@ -7,6 +7,7 @@
 #   - slapd with a seeded tree (scripts/testbed/slapd.sh)
 #   - registries with basic and token auth on 127.0.0.1:5001/5002 (scripts/testbed/registries.sh)
 #   - nginx and Caddy on 127.0.0.1:8081-8084 from the shipped configs (scripts/testbed/proxies.sh)
+#   - a Git server over smart HTTP with basic auth (scripts/testbed/git-http.sh)
 #   - Podman's Docker-compatible API on /run/windflow-testbed-podman/podman.sock, with the
 #     busybox image (scripts/testbed/podman.sh)
 #   - the real Hawser agent, copied from ../shared/hawser/ beside the checkout (never committed)
@@ -85,12 +86,13 @@ if [ "${1:-}" = stop ]; then
   bash "$here/testbed/proxies.sh" stop
   bash "$here/testbed/podman.sh" stop
   bash "$here/testbed/git-ssh.sh" stop
+  bash "$here/testbed/git-http.sh" stop
   exit 0
 fi
 
 install_packages() {
   # systemd: its systemd-analyze checks the agent unit install.sh --agent writes.
-  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap podman catatonit systemd)
+  local wanted=(docker.io docker-registry postgresql busybox-static chromium openssl curl ca-certificates iproute2 slapd ldap-utils apache2-utils nginx caddy debootstrap podman catatonit systemd git fcgiwrap)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -324,6 +326,8 @@ ensure_images
 ensure_debian_base
 podman_json=$(bash "$here/testbed/podman.sh" "$REGISTRY" "$IMAGE:latest" | tail -n 1)
 git_ssh_json=$(bash "$here/testbed/git-ssh.sh" | tail -n 1)
+# After the SSH server: it makes the repositories folder both serve.
+git_http_json=$(bash "$here/testbed/git-http.sh" | tail -n 1)
 
 cat >"$STATE/env.json" <<JSON
 {
@@ -344,6 +348,7 @@ cat >"$STATE/env.json" <<JSON
   "podman": $podman_json,
   "hawser": "$HAWSER",
   "gitSsh": $git_ssh_json,
+  "gitHttp": $git_http_json,
   "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest", "debian": "$DEBIAN_BASE" }
 }
 JSON

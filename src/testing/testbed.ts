@@ -60,6 +60,11 @@ export interface Testbed {
   };
   /** The real Hawser agent binary (third-party, copied from ../shared/hawser/). */
   hawser: string;
+  /**
+   * `git http-backend` behind nginx with basic auth: `<url>/<name>.git` serves the bare
+   * repository `<reposDir>/<name>.git` (fetch and push). Tests make their own repositories.
+   */
+  gitHttp: { url: string; username: string; password: string; reposDir: string };
   images: {
     /** Imported from busybox-static; has sh, sleep, echo, cat ... on PATH. */
     busybox: string;
