@@ -13,6 +13,8 @@ export interface TestRepo {
   path: string;
   /** `ssh://user@127.0.0.1:port/…/<name>.git` on the test bed's sshd. */
   sshUrl: string;
+  /** `http://127.0.0.1:port/git/<name>.git` on the test bed's git http-backend (basic auth). */
+  httpUrl: string;
   /** Commits `files` (path → content) on `branch` and pushes; returns the new commit's hash. */
   commit(
     files: Record<string, string | Uint8Array>,
@@ -47,6 +49,7 @@ export function createTestRepo(prefix: string): TestRepo {
     name,
     path,
     sshUrl: `ssh://${bed.user}@${bed.host}:${bed.port}${path}`,
+    httpUrl: `${testbed().gitHttp.url}/${name}`,
     commit(files, message, options = {}) {
       const branch = options.branch ?? 'main';
       if (branch !== lastBranch) {
