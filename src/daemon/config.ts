@@ -12,6 +12,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 export const DEFAULT_METRICS_INTERVAL = 10;
 const MIN_METRICS_INTERVAL = 1;
+export const DEFAULT_GIT_MAX_MIB = 64;
 
 export interface Config {
   host: string;
@@ -33,6 +34,8 @@ export interface Config {
   trustedProxies: string[];
   /** How often monitoring reads every environment (default 10 s). */
   metricsIntervalSeconds?: number;
+  /** The most one Git fetch may download, in MiB (isomorphic-git holds the pack in memory). */
+  gitMaxMib?: number;
 }
 
 export class ConfigError extends Error {}
@@ -107,6 +110,12 @@ export const SETTINGS = [
     env: 'WINDFLOW_METRICS_INTERVAL',
     help: `seconds between monitoring readings of each environment, ${MIN_METRICS_INTERVAL} to 3600 (default ${DEFAULT_METRICS_INTERVAL})`,
   },
+  {
+    key: 'gitMaxMib',
+    flag: 'git-max-mib',
+    env: 'WINDFLOW_GIT_MAX_MIB',
+    help: `the most one Git fetch of a Git stack may download, in MiB (default ${DEFAULT_GIT_MAX_MIB})`,
+  },
 ] as const satisfies readonly { key: keyof Config; flag: string; env: string; help: string }[];
 
 export interface ParsedCommandLine {
@@ -144,6 +153,7 @@ export function parseCommandLine(
     basePath,
     trustedProxies,
     metricsInterval,
+    gitMaxMib,
   ] = SETTINGS.map(pick);
   return {
     command: parsed.positionals[0],
@@ -161,6 +171,7 @@ export function parseCommandLine(
       basePath: asConfigError(() => parseBasePath(basePath ?? '')),
       trustedProxies: asConfigError(() => parseTrustedProxies(trustedProxies ?? '')),
       metricsIntervalSeconds: parseMetricsInterval(metricsInterval),
+      gitMaxMib: parseGitMaxMib(gitMaxMib),
     },
   };
 }
@@ -188,6 +199,14 @@ function parseMetricsInterval(value: string | undefined): number {
     );
   }
   return seconds;
+}
+
+function parseGitMaxMib(value: string | undefined): number {
+  if (!value) return DEFAULT_GIT_MAX_MIB;
+  const mib = Number(value);
+  if (!Number.isInteger(mib) || mib < 1 || mib > 4096)
+    throw new ConfigError(`the Git fetch limit is a whole number of MiB from 1 to 4096, got "${value}"`);
+  return mib;
 }
 
 function parseLogLevel(value: string | undefined): LogLevel {

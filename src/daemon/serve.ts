@@ -15,7 +15,7 @@ import { scheduleAuditRetention } from '../jobs/audit-retention.ts';
 import { ensureHistorySchedule } from '../monitoring/history-schedule.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
 import { SettingsStore } from '../store/settings.ts';
-import { type Config, DEFAULT_METRICS_INTERVAL } from './config.ts';
+import { type Config, DEFAULT_GIT_MAX_MIB, DEFAULT_METRICS_INTERVAL } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 import { openStore } from './store.ts';
@@ -51,6 +51,7 @@ export async function startServer(
     stacksDir: join(config.dataDir, 'stacks'),
     dataDir: config.dataDir,
     metricsIntervalMs: (config.metricsIntervalSeconds ?? DEFAULT_METRICS_INTERVAL) * 1000,
+    gitMaxBytes: (config.gitMaxMib ?? DEFAULT_GIT_MAX_MIB) * 1024 * 1024,
   });
   const interrupted = await services.jobs.recover();
   if (interrupted.length > 0)

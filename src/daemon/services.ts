@@ -6,6 +6,8 @@ import { AgentHub, type HubOptions } from '../agents/agent-hub.ts';
 import { Authenticator } from '../auth/authenticator.ts';
 import { VolumeHelpers } from '../docker/volume-helper.ts';
 import { DockerClientPool } from '../environments/client-pool.ts';
+import { GitStacks } from '../git/git-stacks.ts';
+import { GitStore } from '../git/git-store.ts';
 import { recordJobEnd } from '../http/audit-trail.ts';
 import { imagePruneKind } from '../jobs/image-prune-schedule.ts';
 import { JobRegistry } from '../jobs/job-registry.ts';
@@ -68,6 +70,10 @@ export interface ServiceOptions {
   engineEvents?: EngineEventOptions;
   /** Between monitoring rounds of each environment (tests make it short). */
   metricsIntervalMs?: number;
+  /** The most one Git fetch may download (default 64 MiB). */
+  gitMaxBytes?: number;
+  /** How long a stack's containers must stay up after a deploy (default 10 s; tests shorten it). */
+  stackGraceMs?: number;
 }
 
 export function createServices(
@@ -84,6 +90,8 @@ export function createServices(
     agentHeartbeat,
     engineEvents: engineEventOptions,
     metricsIntervalMs = DEFAULT_INTERVAL_MS,
+    gitMaxBytes,
+    stackGraceMs,
   }: ServiceOptions = {},
 ) {
   const environments = new EnvironmentStore(db, secrets);
@@ -142,6 +150,33 @@ export function createServices(
     metricsIntervalMs,
   );
   scheduler.register(monitoringHistoryKind(metrics, [(days) => engineEventStore.purgeOlderThan(days)]));
+  const stacks = new StackStore(db, secrets);
+  const git = new GitStore(db, secrets);
+  // The two know each other: a Git revision's checkout may need fetching again to roll back to,
+  // and a removed stack's polling schedule goes with it.
+  let gitStacks: GitStacks | undefined;
+  const stackService = new StackService({
+    stacks,
+    environments,
+    clients,
+    jobs,
+    registries,
+    stacksDir: stacksDir ?? join(tmpdir(), `windflow-stacks-${process.pid}`),
+    graceMs: stackGraceMs,
+    restoreCheckout: (revision, dir) => (gitStacks as GitStacks).restoreCheckout(revision, dir),
+    onRemove: (stack) => (gitStacks as GitStacks).forget(stack),
+  });
+  gitStacks = new GitStacks({
+    git,
+    stacks,
+    stackService,
+    scheduler,
+    schedules,
+    audit,
+    logger,
+    maxCheckoutBytes: gitMaxBytes,
+  });
+  scheduler.register(gitStacks.pollKind());
   return {
     dataDir,
     secrets,
@@ -183,14 +218,8 @@ export function createServices(
       logger,
     }),
     jobs,
-    stackService: new StackService({
-      stacks: new StackStore(db, secrets),
-      environments,
-      clients,
-      jobs,
-      registries,
-      stacksDir: stacksDir ?? join(tmpdir(), `windflow-stacks-${process.pid}`),
-    }),
+    stackService,
+    gitStacks,
     usageFeeds: new UsageFeeds(),
     settings,
     authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets, settings }),

@@ -473,7 +473,7 @@ export interface StackSummary {
   name: string;
   /** false: a project on the engine that Windflow has no file for yet (deploying it adopts it). */
   managed: boolean;
-  origin: 'editor' | 'upload' | 'docker-run' | 'adopted' | 'engine';
+  origin: 'editor' | 'upload' | 'docker-run' | 'adopted' | 'git' | 'engine';
   status: StackStatus | 'down';
   services: string[];
   containers: StackContainer[];
@@ -497,6 +497,17 @@ export interface StackDetail extends StackSummary {
   variables: StackVariableView[];
   /** The running deploy's job, to follow. */
   jobId: string | null;
+  /** The commit the shown revision came from, for a stack deployed from Git. */
+  commit: StackCommit | null;
+}
+
+export interface StackCommit {
+  hash: string;
+  /** The full ref followed (refs/heads/main), null when pinned to a commit. */
+  ref: string | null;
+  author: string;
+  message: string;
+  date: string;
 }
 
 /** What a deploy will change, and the files it changes them with. */
@@ -632,4 +643,67 @@ export interface EngineEventRecord {
   stack: string | null;
   service: string | null;
   attributes: Record<string, string>;
+}
+
+// Git stacks: repositories (credentials never shown), a stack's link to one, webhook deliveries.
+export type GitAuthKind = 'none' | 'basic';
+
+export interface GitRepositoryView {
+  id: number;
+  environmentId: number;
+  name: string;
+  url: string;
+  auth: GitAuthKind;
+  username: string;
+  /** Whether a password, token or key is stored (it is never returned). */
+  hasSecret: boolean;
+  /** Path of the repository's webhook (redeploys every stack following the pushed branch). */
+  webhookPath: string;
+  /** How many stacks follow it. */
+  stacks: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StackGitView {
+  repository: GitRepositoryView;
+  /** Branch, tag or commit followed, as given. */
+  ref: string;
+  composePath: string;
+  extraFiles: string[];
+  /** Path of the stack's own webhook. */
+  webhookPath: string;
+  /** The polling schedule's cron expression, null when the stack is not polled. */
+  poll: string | null;
+  pollScheduleId: number | null;
+}
+
+/** A webhook's URL secret, for the holder of stacks:deploy to paste into the Git server. */
+export interface WebhookSecretView {
+  webhookPath: string;
+  secret: string;
+}
+
+export type DeliveryOutcome = 'accepted' | 'ignored' | 'refused';
+
+export interface WebhookDeliveryView {
+  id: number;
+  deliveryId: string;
+  provider: string;
+  event: string;
+  ref: string;
+  commit: string;
+  outcome: DeliveryOutcome;
+  /** Why it was ignored or refused, or what it did. */
+  reason: string;
+  /** Per stack: what this delivery did to it. */
+  results: { stack: string; outcome: 'deploying' | 'ignored' | 'failed'; reason: string; jobId?: string }[];
+  receivedAt: string;
+}
+
+/** "Test connection": the branches and tags a repository has. */
+export interface GitRefsView {
+  defaultBranch: string | null;
+  branches: { name: string; commit: string }[];
+  tags: { name: string; commit: string }[];
 }

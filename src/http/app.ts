@@ -20,6 +20,7 @@ import { containerRoutes } from './routes/containers.ts';
 import { dockerApiRoutes } from './routes/docker-api.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { environmentRoutes } from './routes/environments.ts';
+import { gitRoutes } from './routes/git.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
     .use(volumeRoutes(deps))
     .use(networkRoutes(deps))
     .use(stackRoutes(deps))
+    .use(gitRoutes(deps))
     .use(systemRoutes(deps))
     .use(scheduleRoutes(deps))
     .use(notificationRoutes(deps))

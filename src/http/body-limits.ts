@@ -19,6 +19,8 @@ export const MAX_PUBLIC_BODY_BYTES = 64 * 1024;
 export const MAX_ARCHIVE_BYTES = 64 * 1024 * MiB;
 /** Multipart uploads of files, read whole before they are sent on. */
 export const MAX_UPLOAD_BYTES = 512 * MiB;
+/** A Git server's push delivery (GitHub caps theirs at 25 MB; pushes of many commits run to a few). */
+export const MAX_WEBHOOK_BYTES = 4 * MiB;
 
 /** The largest body any route takes: what the HTTP server itself accepts. */
 export const MAX_REQUEST_BODY_BYTES = MAX_ARCHIVE_BYTES;
@@ -38,6 +40,8 @@ const ROUTE_LIMITS: Record<string, RouteLimit> = {
   // The Engine API per environment: docker cp, build contexts and image loads stream through.
   'POST /api/environments/:id/docker/*': { bytes: MAX_ARCHIVE_BYTES, streamed: true },
   'PUT /api/environments/:id/docker/*': { bytes: MAX_ARCHIVE_BYTES, streamed: true },
+  // Public, signed with a shared secret over the exact bytes: handed over unparsed.
+  'POST /api/git/webhooks/:token': { bytes: MAX_WEBHOOK_BYTES, streamed: true },
 };
 
 interface RouteLike {

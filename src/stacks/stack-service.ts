@@ -4,8 +4,8 @@
 // that exits or fails its healthcheck within the grace period) puts the previous revision back by
 // itself and says why; a rollback redeploys an old revision with its exact image digests.
 // Projects that `docker compose` made are listed too, and deploying one adopts it.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Principal } from '../auth/principal.ts';
 import type { DockerClient } from '../docker/client.ts';
 import { serviceCreateBodies, up } from '../docker/compose/converge.ts';
@@ -32,6 +32,7 @@ import type { Job, JobRegistry, JobReport } from '../jobs/job-registry.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
 import type {
   Environment,
+  RevisionGit,
   StackOrigin,
   StackRecord,
   StackRevision,
@@ -54,12 +55,25 @@ export interface StackServiceOptions {
   stacksDir: string;
   /** How long containers must stay up (and become healthy) after a deploy. */
   graceMs?: number;
+  /**
+   * Checks a Git revision's commit out again into `dir` when its checkout is gone (pruned, or
+   * another data directory): rollbacks and put-backs of Git stacks need the files.
+   */
+  restoreCheckout?: (git: RevisionGit, dir: string) => Promise<void>;
+  /** Told before a stack is forgotten (what hangs on it, like a polling schedule, goes too). */
+  onRemove?: (stack: StackRecord) => Promise<void>;
 }
 
 export interface DeployInput {
   compose: string;
   env?: string;
   variables?: StackVariableInput[];
+  /**
+   * A Git stack's deploy: the files are those of the commit checked out in
+   * `checkoutDir(environment, name, commit)`; compose and env are the main file's and the .env
+   * beside it, kept with the revision to show.
+   */
+  git?: RevisionGit;
 }
 
 interface DeployPlan {
@@ -111,7 +125,7 @@ export class StackService {
     const project = await describeProject(client, name);
     if (!record) {
       if (project.containers.length === 0) throw stackNotFound(name);
-      return { ...unmanagedSummary(project), compose: '', env: '', variables: [], jobId: null };
+      return { ...unmanagedSummary(project), compose: '', env: '', variables: [], jobId: null, commit: null };
     }
     const revisions = await this.options.stacks.revisions(record.id);
     const shown = (await this.options.stacks.current(record.id)) ?? revisions[0];
@@ -122,6 +136,15 @@ export class StackService {
       env: shown?.env ?? '',
       variables: await this.options.stacks.variables(record.id),
       jobId: running?.jobId ?? null,
+      commit: shown?.git
+        ? {
+            hash: shown.git.commit,
+            ref: shown.git.ref,
+            author: shown.git.author,
+            message: shown.git.message,
+            date: shown.git.date,
+          }
+        : null,
     };
   }
 
@@ -153,7 +176,7 @@ export class StackService {
     environmentId: number,
     name: string,
     input: DeployInput,
-    context: { principal?: Principal; mode: 'create' | 'update'; origin?: StackOrigin },
+    context: { principal?: Principal; mode: 'create' | 'update'; origin?: StackOrigin; trigger?: string },
   ): Promise<Job> {
     assertStackName(name);
     const client = await this.clientOf(environmentId);
@@ -177,6 +200,8 @@ export class StackService {
         compose: input.compose,
         env: input.env ?? '',
         createdBy: context.principal?.username ?? '',
+        git: input.git ?? null,
+        trigger: context.trigger ?? (input.git ? 'manual' : 'editor'),
       });
       return await this.startJob(
         {
@@ -205,12 +230,7 @@ export class StackService {
         `Revision ${number} never ran, so it has no images to restore`,
       );
     const client = await this.clientOf(environmentId);
-    const project = await this.load(
-      environmentId,
-      name,
-      { compose: target.compose, env: target.env },
-      await this.options.stacks.variableValues(record.id),
-    );
+    const project = await this.loadRevision(environmentId, record, target);
     await this.vet(environmentId, client, project, principal);
     return this.claimed(environmentId, name, async () => {
       const previous = await this.options.stacks.current(record.id);
@@ -219,6 +239,8 @@ export class StackService {
         env: target.env,
         createdBy: principal?.username ?? '',
         rollbackOf: number,
+        git: target.git,
+        trigger: 'rollback',
       });
       return await this.startJob(
         {
@@ -245,7 +267,10 @@ export class StackService {
     if (this.busy.has(`${environmentId}/${name}`))
       throw new HttpError(409, 'STACK_BUSY', `A deploy of ${name} is running; wait for it to end`);
     await down(client, name, { volumes });
-    if (record) await this.options.stacks.remove(record.id);
+    if (record) {
+      await this.options.onRemove?.(record);
+      await this.options.stacks.remove(record.id);
+    }
   }
 
   /** start, stop or restart the stack (or one service), as a job. */
@@ -272,12 +297,7 @@ export class StackService {
       (await this.options.stacks.current(record.id)) ?? (await this.options.stacks.revisions(record.id))[0];
     if (!current) throw stackNotFound(name);
     const client = await this.clientOf(environmentId);
-    const project = await this.load(
-      environmentId,
-      name,
-      { compose: current.compose, env: current.env },
-      await this.options.stacks.variableValues(record.id),
-    );
+    const project = await this.loadRevision(environmentId, record, current);
     return this.job(
       environmentId,
       name,
@@ -324,7 +344,7 @@ export class StackService {
 
   private async run(plan: DeployPlan, report: Report, signal: AbortSignal): Promise<void> {
     const { client, project, stack, revision } = plan;
-    this.writeFolder(plan.environmentId, stack.name, revision.compose, revision.env);
+    if (!revision.git) this.writeFolder(plan.environmentId, stack.name, revision.compose, revision.env);
     try {
       const result = await up(client, project, {
         report,
@@ -373,13 +393,8 @@ export class StackService {
       status: 'started',
     });
     try {
-      const project = await this.load(
-        plan.environmentId,
-        stack.name,
-        { compose: previous.compose, env: previous.env },
-        await this.options.stacks.variableValues(stack.id),
-      );
-      this.writeFolder(plan.environmentId, stack.name, previous.compose, previous.env);
+      const project = await this.loadRevision(plan.environmentId, stack, previous);
+      if (!previous.git) this.writeFolder(plan.environmentId, stack.name, previous.compose, previous.env);
       await up(client, project, {
         report,
         signal,
@@ -421,6 +436,7 @@ export class StackService {
     input: DeployInput,
     variables: Record<string, string>,
   ): Promise<ComposeProject> {
+    if (input.git) return this.loadCheckout(environmentId, name, input.git, variables);
     const workingDir = this.folderOf(environmentId, name);
     mkdirSync(workingDir, { recursive: true, mode: 0o700 });
     return loadProject({
@@ -428,6 +444,56 @@ export class StackService {
       projectName: name,
       files: [{ path: join(workingDir, 'compose.yaml'), content: input.compose }],
       envFiles: [{ path: join(workingDir, '.env'), content: input.env ?? '' }],
+      variables,
+    });
+  }
+
+  /** A stored revision's project: its text, or its commit's checkout (checked out again if gone). */
+  private async loadRevision(
+    environmentId: number,
+    stack: StackRecord,
+    revision: StackRevision,
+  ): Promise<ComposeProject> {
+    const variables = await this.options.stacks.variableValues(stack.id);
+    if (revision.git) {
+      const dir = this.checkoutDir(environmentId, stack.name, revision.git.commit);
+      if (!existsSync(dir)) {
+        if (!this.options.restoreCheckout)
+          throw new HttpError(409, 'CHECKOUT_MISSING', `The checkout of ${revision.git.commit} is gone`);
+        await this.options.restoreCheckout(revision.git, dir);
+      }
+    }
+    return this.load(
+      environmentId,
+      stack.name,
+      { compose: revision.compose, env: revision.env, git: revision.git ?? undefined },
+      variables,
+    );
+  }
+
+  /**
+   * A Git stack's project from its checkout: the compose file and the extra ones in override
+   * order, the working directory the compose file's folder (env_file, build contexts and
+   * relative binds resolve there, as `docker compose -f` would), its .env for interpolation, and
+   * Windflow's variables over the .env.
+   */
+  private loadCheckout(
+    environmentId: number,
+    name: string,
+    git: RevisionGit,
+    variables: Record<string, string>,
+  ): Promise<ComposeProject> {
+    const root = this.checkoutDir(environmentId, name, git.commit);
+    const workingDir = join(root, dirname(git.composePath));
+    const envPath = join(workingDir, '.env');
+    return loadProject({
+      workingDir,
+      projectName: name,
+      files: [git.composePath, ...git.extraFiles].map((path) => ({
+        path: join(root, path),
+        content: readFileSync(join(root, path), 'utf8'),
+      })),
+      envFiles: existsSync(envPath) ? [{ path: envPath, content: readFileSync(envPath, 'utf8') }] : [],
       variables,
     });
   }
@@ -553,6 +619,11 @@ export class StackService {
 
   private folderOf(environmentId: number, name: string): string {
     return join(this.options.stacksDir, String(environmentId), name);
+  }
+
+  /** Where a Git stack's commit is checked out: `<stack folder>/git/<commit>/`. */
+  checkoutDir(environmentId: number, name: string, commit: string): string {
+    return join(this.folderOf(environmentId, name), 'git', commit);
   }
 
   /** compose.yaml and .env in the stack's folder, as `docker compose` there would find them. */

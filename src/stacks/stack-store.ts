@@ -3,6 +3,7 @@
 // never read back out but to deploy.
 import type { Database } from '../store/database.ts';
 import type {
+  RevisionGit,
   RevisionOutcome,
   StackOrigin,
   StackRecord,
@@ -41,6 +42,8 @@ interface RevisionRow {
   created_by: string;
   created_at: string;
   finished_at: string | null;
+  git: string | null;
+  deploy_trigger: string;
 }
 
 interface VariableRow {
@@ -55,6 +58,8 @@ export interface NewRevision {
   createdBy: string;
   rollbackOf?: number;
   jobId?: string;
+  git?: RevisionGit | null;
+  trigger?: string;
 }
 
 export class StackStore {
@@ -134,8 +139,9 @@ export class StackStore {
       const now = new Date().toISOString();
       const row = await tx.get<RevisionRow>(
         `INSERT INTO stack_revisions
-           (stack_id, number, compose, env, images, outcome, message, rollback_of, job_id, created_by, created_at)
-         VALUES (?, ?, ?, ?, '{}', 'deploying', '', ?, ?, ?, ?) RETURNING *`,
+           (stack_id, number, compose, env, images, outcome, message, rollback_of, job_id, created_by, created_at,
+            git, deploy_trigger)
+         VALUES (?, ?, ?, ?, '{}', 'deploying', '', ?, ?, ?, ?, ?, ?) RETURNING *`,
         [
           stackId,
           Number(last?.number ?? 0) + 1,
@@ -145,6 +151,8 @@ export class StackStore {
           revision.jobId ?? null,
           revision.createdBy,
           now,
+          revision.git ? JSON.stringify(revision.git) : null,
+          revision.trigger ?? '',
         ],
       );
       await tx.run('UPDATE stacks SET updated_at = ? WHERE id = ?', [now, stackId]);
@@ -272,5 +280,7 @@ function toRevision(row: RevisionRow): StackRevision {
     createdBy: row.created_by,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
+    git: row.git ? (JSON.parse(row.git) as RevisionGit) : null,
+    trigger: row.deploy_trigger ?? '',
   };
 }

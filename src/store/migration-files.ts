@@ -12,6 +12,7 @@ import postgres0011 from '../../migrations/postgres/0011_stack_variables.sql' wi
 import postgres0012 from '../../migrations/postgres/0012_agents.sql' with { type: 'text' };
 import postgres0013 from '../../migrations/postgres/0013_schedules_updates.sql' with { type: 'text' };
 import postgres0014 from '../../migrations/postgres/0014_notifications.sql' with { type: 'text' };
+import postgres0015 from '../../migrations/postgres/0015_git_stacks.sql' with { type: 'text' };
 import postgres0017 from '../../migrations/postgres/0017_metrics.sql' with { type: 'text' };
 import postgres0018 from '../../migrations/postgres/0018_engine_events.sql' with { type: 'text' };
 import postgres0019 from '../../migrations/postgres/0019_alerts.sql' with { type: 'text' };
@@ -27,6 +28,7 @@ import sqlite0011 from '../../migrations/sqlite/0011_stack_variables.sql' with {
 import sqlite0012 from '../../migrations/sqlite/0012_agents.sql' with { type: 'text' };
 import sqlite0013 from '../../migrations/sqlite/0013_schedules_updates.sql' with { type: 'text' };
 import sqlite0014 from '../../migrations/sqlite/0014_notifications.sql' with { type: 'text' };
+import sqlite0015 from '../../migrations/sqlite/0015_git_stacks.sql' with { type: 'text' };
 import sqlite0017 from '../../migrations/sqlite/0017_metrics.sql' with { type: 'text' };
 import sqlite0018 from '../../migrations/sqlite/0018_engine_events.sql' with { type: 'text' };
 import sqlite0019 from '../../migrations/sqlite/0019_alerts.sql' with { type: 'text' };
@@ -52,6 +54,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 12, name: '0012_agents', sql: sqlite0012 },
     { version: 13, name: '0013_schedules_updates', sql: sqlite0013 },
     { version: 14, name: '0014_notifications', sql: sqlite0014 },
+    { version: 15, name: '0015_git_stacks', sql: sqlite0015 },
     { version: 17, name: '0017_metrics', sql: sqlite0017 },
     { version: 18, name: '0018_engine_events', sql: sqlite0018 },
     { version: 19, name: '0019_alerts', sql: sqlite0019 },
@@ -69,6 +72,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 12, name: '0012_agents', sql: postgres0012 },
     { version: 13, name: '0013_schedules_updates', sql: postgres0013 },
     { version: 14, name: '0014_notifications', sql: postgres0014 },
+    { version: 15, name: '0015_git_stacks', sql: postgres0015 },
     { version: 17, name: '0017_metrics', sql: postgres0017 },
     { version: 18, name: '0018_engine_events', sql: postgres0018 },
     { version: 19, name: '0019_alerts', sql: postgres0019 },

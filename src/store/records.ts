@@ -287,7 +287,7 @@ export interface ScheduleInput {
 
 // Compose stacks and their history.
 /** How a stack came to Windflow. */
-export type StackOrigin = 'editor' | 'upload' | 'docker-run' | 'adopted';
+export type StackOrigin = 'editor' | 'upload' | 'docker-run' | 'adopted' | 'git';
 
 /** What became of a deploy: still going, running, failed and put back, or failed with nothing to put back. */
 export type RevisionOutcome = 'deploying' | 'deployed' | 'rolled-back' | 'failed';
@@ -317,6 +317,27 @@ export interface StackRevision {
   createdBy: string;
   createdAt: string;
   finishedAt: string | null;
+  /** The commit a Git stack's revision came from (null for one written in Windflow). */
+  git: RevisionGit | null;
+  /** What started it: 'editor', 'create', 'manual', 'webhook', 'poll', 'rollback' (empty before Git stacks). */
+  trigger: string;
+}
+
+/** Where a revision's files came from in Git: enough to check them out again. */
+export interface RevisionGit {
+  repositoryId: number;
+  url: string;
+  /** The full ref it followed (refs/heads/main), null when it followed a commit. */
+  ref: string | null;
+  commit: string;
+  /** "Name <email>". */
+  author: string;
+  message: string;
+  /** When the commit was authored (ISO). */
+  date: string;
+  /** The compose file and the extra ones, relative to the repository root. */
+  composePath: string;
+  extraFiles: string[];
 }
 
 /** A stack variable as answers show it: a secret's value never leaves the store. */

@@ -7,4 +7,6 @@ export const SEALED_COLUMNS: readonly { table: string; key: string; columns: rea
   { table: 'registries', key: 'id', columns: ['password'] },
   { table: 'stack_variables', key: 'id', columns: ['sealed_value'] },
   { table: 'notification_channels', key: 'id', columns: ['secrets'] },
+  { table: 'git_repositories', key: 'id', columns: ['secret', 'webhook_secret'] },
+  { table: 'stack_git', key: 'stack_id', columns: ['webhook_secret'] },
 ];

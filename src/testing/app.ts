@@ -21,14 +21,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: ServiceOptions = {}): Promise<TestApp> {
+export async function startTestApp({
+  databaseUrl,
+  ...options
+}: ServiceOptions & { databaseUrl?: string } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'windflow-app-'));
   const logger = createLogger('error');
   const config = {
     host: '127.0.0.1',
     port: 0,
     dataDir,
-    databaseUrl: '',
+    databaseUrl: databaseUrl ?? '',
     logLevel: 'error' as const,
     dockerSocket: testbed().dockerSocket,
     auth: true,

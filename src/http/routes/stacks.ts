@@ -17,15 +17,15 @@ export interface StackRouteDeps {
 
 const tags = ['stacks'];
 const failures = ENVIRONMENT_ROUTE_FAILURES;
-const StackName = t.String({
+export const StackName = t.String({
   pattern: STACK_NAME_PATTERN,
   error:
     'a stack name is 1-63 lowercase letters, digits, dashes or underscores, starting with a letter or digit',
 });
-const StackParams = t.Object({ id: t.Integer({ minimum: 1 }), name: StackName });
+export const StackParams = t.Object({ id: t.Integer({ minimum: 1 }), name: StackName });
 const Compose = t.String({ minLength: 1, description: 'the compose.yaml text' });
 const Env = t.Optional(t.String({ description: 'the .env text' }));
-const Variables = t.Optional(
+export const Variables = t.Optional(
   t.Array(
     t.Object({
       name: t.String({
