@@ -101,8 +101,8 @@ export function createApp(deps: AppDeps) {
     .use(registryRoutes(deps))
     .use(volumeRoutes(deps))
     .use(networkRoutes(deps))
-    .use(stackRoutes(deps))
-    .use(gitRoutes(deps))
+    // Stacks and Git stacks as one plugin: one more link in this chain passes TypeScript's depth limit.
+    .use(new Elysia().use(stackRoutes(deps)).use(gitRoutes(deps)))
     .use(systemRoutes(deps))
     .use(scheduleRoutes(deps))
     .use(notificationRoutes(deps))
