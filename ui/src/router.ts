@@ -63,6 +63,12 @@ export const router = createRouter({
       meta: { title: 'New stack' },
     },
     {
+      path: '/stacks/new-from-git',
+      name: 'stack-new-git',
+      component: () => import('./pages/GitStackNewPage.vue'),
+      meta: { title: 'New stack from Git' },
+    },
+    {
       path: '/stacks/:name',
       name: 'stack',
       component: () => import('./pages/StackPage.vue'),
