@@ -23,7 +23,7 @@ import type { Dialect } from '../store/database.ts';
 import type { StackRevision } from '../store/records.ts';
 import { startTestApp, type TestApp } from '../testing/app.ts';
 import { DIALECTS, type ScratchDatabase, scratchDatabase } from '../testing/databases.ts';
-import { TestRepository } from '../testing/git-repos.ts';
+import { createTestRepo, type TestRepo } from '../testing/git-repos.ts';
 import type { ApiSession } from '../testing/session.ts';
 import { testbed } from '../testing/testbed.ts';
 
@@ -59,7 +59,7 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
   let app: TestApp;
   let admin: ApiSession;
   let base: string;
-  let repo: TestRepository;
+  let repo: TestRepo;
   let repository: GitRepositoryView;
   const projects: string[] = [];
   const name = (label: string) => {
@@ -80,7 +80,7 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
       })
     ).body.id;
     base = `/api/environments/${environmentId}`;
-    repo = new TestRepository(`stacks-${dialect}`);
+    repo = createTestRepo(`stacks-${dialect}`);
     repo.commit(
       {
         'app/compose.yaml': compose('one'),
@@ -91,11 +91,10 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
       },
       'first version',
     );
-    repo.commit({ 'app/compose.yaml': compose('staging') }, 'staging version', 'staging');
-    repo.git('checkout', '--quiet', 'main');
+    repo.commit({ 'app/compose.yaml': compose('staging') }, 'staging version', { branch: 'staging' });
     const created = await admin.call('POST', `${base}/git/repositories`, {
       name: 'compose',
-      url: repo.url,
+      url: repo.httpUrl,
       auth: 'basic',
       username: bed.gitHttp.username,
       secret: bed.gitHttp.password,
@@ -180,8 +179,8 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
     expect(revision?.outcome).toBe('deployed');
     expect(revision?.trigger).toBe('create');
     expect(revision?.git).toMatchObject({
-      commit: repo.git('rev-parse', 'main').trim(),
-      author: 'Tess Ter <tess@example.test>',
+      commit: repo.revParse('main'),
+      author: 'Windflow Test <test@windflow.test>',
       message: 'first version',
       ref: 'refs/heads/main',
       composePath: 'app/compose.yaml',
@@ -396,7 +395,7 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
     const stack = `wfgit-${dialect.slice(0, 2)}-bad-${run}`;
     const wrong = await admin.call('POST', `${base}/git/repositories`, {
       name: 'wrong',
-      url: repo.url,
+      url: repo.httpUrl,
       auth: 'basic',
       username: bed.gitHttp.username,
       secret: 'wrong-token',
@@ -416,14 +415,14 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
       expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 400, code });
     }
     const test = await admin.call('POST', `${base}/git/test`, {
-      url: repo.url,
+      url: repo.httpUrl,
       auth: 'basic',
       username: bed.gitHttp.username,
       secret: 'wrong-token',
     });
     expect(test.body.code).toBe('GIT_AUTH_FAILED');
     const listed = await admin.call('POST', `${base}/git/test`, {
-      url: repo.url,
+      url: repo.httpUrl,
       auth: 'basic',
       username: bed.gitHttp.username,
       secret: bed.gitHttp.password,
@@ -435,7 +434,7 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
 
 describe('a repository over the size limit', () => {
   let app: TestApp;
-  let big: TestRepository;
+  let big: TestRepo;
   afterAll(async () => {
     big?.remove();
     await app?.close();
@@ -451,13 +450,13 @@ describe('a repository over the size limit', () => {
         address: bed.dockerSocket,
       })
     ).body.id;
-    big = new TestRepository('too-large');
+    big = createTestRepo('too-large');
     // Random bytes do not compress: the pack is as large as the file.
     const noise = Buffer.from(crypto.getRandomValues(new Uint8Array(2 * 1024 * 1024))).toString('base64');
     big.commit({ 'compose.yaml': compose('big'), 'web.env': '', 'noise.txt': noise }, 'big');
     const repository = await admin.call('POST', `/api/environments/${environmentId}/git/repositories`, {
       name: 'big',
-      url: big.url,
+      url: big.httpUrl,
       auth: 'basic',
       username: bed.gitHttp.username,
       secret: bed.gitHttp.password,
