@@ -490,17 +490,22 @@ export class GitStacks {
       composePath: link.composePath,
       extraFiles: link.extraFiles,
     };
-    const job = await this.options.stackService.deploy(
-      environmentId,
-      name,
-      {
-        compose: composeText,
-        env: existsSync(envPath) ? readFileSync(envPath, 'utf8') : '',
-        variables: how.variables,
-        git,
-      },
-      { principal: how.principal, mode: how.mode, origin: 'git', trigger: how.trigger },
-    );
+    const deploy = () =>
+      this.options.stackService.deploy(
+        environmentId,
+        name,
+        {
+          compose: composeText,
+          env: existsSync(envPath) ? readFileSync(envPath, 'utf8') : '',
+          variables: how.variables,
+          git,
+        },
+        { principal: how.principal, mode: how.mode, origin: 'git', trigger: how.trigger },
+      );
+    // A push or a poll during a running deploy waits for it (a person gets STACK_BUSY at once).
+    if (how.trigger === 'webhook' || how.trigger === 'poll')
+      await this.options.stackService.whenIdle(environmentId, name);
+    const job = await deploy();
     await this.options.audit.record({
       userId: how.principal?.userId ?? null,
       username: how.principal?.username ?? how.trigger,

@@ -94,6 +94,8 @@ export class StackService {
   private readonly options: StackServiceOptions;
   /** Stacks with a deploy running, by `environment/name`: one at a time. */
   private readonly busy = new Set<string>();
+  /** Those waiting for a stack's running deploy to end (a push that came meanwhile). */
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(options: StackServiceOptions) {
     this.options = options;
@@ -614,7 +616,17 @@ export class StackService {
   }
 
   private release(environmentId: number, name: string): void {
-    this.busy.delete(`${environmentId}/${name}`);
+    const key = `${environmentId}/${name}`;
+    this.busy.delete(key);
+    for (const resolve of this.waiting.get(key) ?? []) resolve();
+    this.waiting.delete(key);
+  }
+
+  /** Resolves once no deploy of the stack runs (at once when none does). */
+  whenIdle(environmentId: number, name: string): Promise<void> {
+    const key = `${environmentId}/${name}`;
+    if (!this.busy.has(key)) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
   }
 
   private folderOf(environmentId: number, name: string): string {

@@ -118,10 +118,11 @@ test('add a Git stack, copy its webhook, push, and see the new commit deployed',
   for (let attempt = 0; attempt < 300 && (await webMessage()) !== 'MESSAGE=two'; attempt++)
     await Bun.sleep(200);
   expect(await webMessage()).toBe('MESSAGE=two');
-  await own.getByRole('button', { name: 'Refresh' }).click();
-  await own.locator('[data-outcome="accepted"]').first().waitFor();
   await page.reload();
   await page.getByTestId('stack-commit-message').getByText('second version').waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Git', exact: true }).click();
+  await page.getByTestId('git-show-webhooks').click();
+  await own.locator('[data-outcome="accepted"]').first().waitFor();
   await page.getByRole('button', { name: 'History' }).click();
   await page
     .getByTestId('stack-history')
@@ -129,4 +130,4 @@ test('add a Git stack, copy its webhook, push, and see the new commit deployed',
     .getByText('webhook')
     .first()
     .waitFor();
-});
+}, 240_000);
