@@ -34,7 +34,26 @@ export async function authorizeCreateBody(
     const other = await client.inspectContainer(name).catch(() => undefined);
     if (other) joined.set(name, other as JoinedContainer);
   }
-  assertHostAccess(hostPowersOn(environment, body, joined), false, environment.id);
+  assertHostAccess(
+    hostPowersOn(environment, await withoutDaemonDefaults(client, body), joined),
+    false,
+    environment.id,
+  );
+}
+
+/**
+ * A daemon on cgroup v1 gives every container the host's cgroup namespace, and its inspect says
+ * so: a recreate body built from that inspect asks for nothing the daemon would not give anyway.
+ */
+async function withoutDaemonDefaults(
+  client: DockerClient,
+  body: EngineCreateBody,
+): Promise<EngineCreateBody> {
+  if (body.HostConfig?.CgroupnsMode !== 'host') return body;
+  const info = (await client.info()) as { CgroupVersion?: string };
+  if (info.CgroupVersion !== '1') return body;
+  const { CgroupnsMode: _, ...hostConfig } = body.HostConfig;
+  return { ...body, HostConfig: hostConfig };
 }
 
 /** Refuses a local volume over a host path or device the caller may not use on the environment. */

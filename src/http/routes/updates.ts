@@ -2,6 +2,7 @@
 // update history, and updating one container (a job that can be followed, or a dry run that
 // answers at once). Policies are schedules of kind "auto-update" (see /api/schedules).
 import { Elysia, t } from 'elysia';
+import { recreatePlan, specFromInspect } from '../../docker/container-spec.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { JobRegistry } from '../../jobs/job-registry.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
@@ -9,6 +10,7 @@ import type { UpdateStore } from '../../store/updates.ts';
 import type { UpdateService } from '../../updates/update-service.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
+import { authorizeCreateBody } from '../host-access.ts';
 import { EnvironmentIdParams, ErrorSchema } from '../schemas.ts';
 import { ContainerIdParams } from './container-schemas.ts';
 import { requireEnvironment } from './environments.ts';
@@ -64,11 +66,20 @@ export function updateRoutes({
     .post(
       '/containers/:containerId',
       async ({ params, body, principal, set }) => {
-        const client = await clientOf(params.id);
+        const environment = await requireEnvironment(environments, params.id);
+        const client = await clients.clientFor(environment);
         const container = await client.inspectContainer(params.containerId);
+        const targetImage = body.tag ? withTag(container.Config.Image, body.tag) : undefined;
+        // An update recreates the container with every power it has (binds, privileged ...):
+        // only someone who may create it so may have it recreated.
+        const { config } = recreatePlan(container, {
+          ...specFromInspect(container),
+          image: targetImage ?? container.Config.Image,
+        });
+        await authorizeCreateBody(principal, environment, client, config);
         const request = {
           containerId: container.Id,
-          targetImage: body.tag ? withTag(container.Config.Image, body.tag) : undefined,
+          targetImage,
           graceSeconds: body.graceSeconds,
           startedBy: principal?.username ?? 'unknown',
           userId: principal?.userId ?? null,
