@@ -16,6 +16,8 @@
 #     windflow-test/pullable, which is only in the registry (for pulls that download layers)
 #   - a Git server over SSH (OpenSSH, key-only, git-shell) on 127.0.0.1:2222 serving the bare
 #     repositories of $STATE/git/repos (scripts/testbed/git-ssh.sh)
+#   - stand-ins for the Grype and Trivy images that answer with real reports
+#     (scripts/testbed/scanners.sh)
 #   - windflow-test/debian:12, a minimal Debian root made with debootstrap (slimmed like
 #     debian:12-slim), the base the container image test builds on
 # It writes what tests need to /var/lib/windflow-testbed/env.json (read by
@@ -324,6 +326,7 @@ registries_json=$(bash "$here/testbed/registries.sh" | tail -n 1)
 proxies_json=$(bash "$here/testbed/proxies.sh" "$TLS_DIR/server-cert.pem" "$TLS_DIR/server-key.pem" | tail -n 1)
 ensure_images
 ensure_debian_base
+scanners_json=$(bash "$here/testbed/scanners.sh" | tail -n 1)
 podman_json=$(bash "$here/testbed/podman.sh" "$REGISTRY" "$IMAGE:latest" | tail -n 1)
 git_ssh_json=$(bash "$here/testbed/git-ssh.sh" | tail -n 1)
 # After the SSH server: it makes the repositories folder both serve.
@@ -349,6 +352,7 @@ cat >"$STATE/env.json" <<JSON
   "hawser": "$HAWSER",
   "gitSsh": $git_ssh_json,
   "gitHttp": $git_http_json,
+  "scanners": $scanners_json,
   "images": { "busybox": "$IMAGE:latest", "registryBusybox": "$REGISTRY/$IMAGE:latest", "pullable": "$REGISTRY/$PULLABLE:latest", "debian": "$DEBIAN_BASE" }
 }
 JSON

@@ -65,6 +65,13 @@ export interface Testbed {
    * repository `<reposDir>/<name>.git` (fetch and push). Tests make their own repositories.
    */
   gitHttp: { url: string; username: string; password: string; reposDir: string };
+  /**
+   * Stand-ins for the Grype and Trivy images (scripts/testbed/scanners.sh): they answer the
+   * scanners' command lines with real reports (src/testing/scan-reports/<name>.json), the one
+   * /windflow-scan-report in the scanned image names for that scanner ("grype-image
+   * trivy-debian-buster"), else grype-empty / trivy-alpine-310.
+   */
+  scanners: { grype: string; trivy: string };
   images: {
     /** Imported from busybox-static; has sh, sleep, echo, cat ... on PATH. */
     busybox: string;
