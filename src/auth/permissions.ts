@@ -4,7 +4,7 @@
 export const PERMISSIONS = {
   environments: ['read', 'create', 'update', 'delete'],
   containers: ['read', 'create', 'update', 'delete', 'start', 'stop', 'exec', 'logs'],
-  images: ['read', 'pull', 'push', 'delete', 'build'],
+  images: ['read', 'pull', 'push', 'delete', 'build', 'scan'],
   volumes: ['read', 'create', 'delete', 'browse'],
   networks: ['read', 'create', 'delete', 'connect'],
   stacks: ['read', 'deploy', 'delete'],

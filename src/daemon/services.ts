@@ -20,6 +20,8 @@ import { MetricHistoryReader } from '../monitoring/history-query.ts';
 import { monitoringHistoryKind } from '../monitoring/history-schedule.ts';
 import { ReadingsFeed } from '../monitoring/readings.ts';
 import { Notifier, type NotifierOptions } from '../notifications/notifier.ts';
+import { imageScanKind } from '../scanning/scan-schedule.ts';
+import { ScanService } from '../scanning/scan-service.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { StackService } from '../stacks/stack-service.ts';
 import { StackStore } from '../stacks/stack-store.ts';
@@ -30,6 +32,7 @@ import { AuditLog } from '../store/audit-log.ts';
 import { AuthProviderStore } from '../store/auth-providers.ts';
 import { EngineEventStore } from '../store/engine-events.ts';
 import { EnvironmentStore } from '../store/environments.ts';
+import { ImageScanStore } from '../store/image-scans.ts';
 import { JobStore } from '../store/jobs.ts';
 import { MetricStore } from '../store/metrics.ts';
 import { NotificationChannelStore } from '../store/notification-channels.ts';
@@ -126,8 +129,18 @@ export function createServices(
     notifier,
     audit,
   });
+  const imageScans = new ImageScanStore(db);
+  const scanService = new ScanService({
+    environments,
+    clients,
+    settings,
+    scans: imageScans,
+    notifier,
+    authFor: (reference) => updateService.authFor(reference),
+  });
   scheduler.register(updateCheckKind(updateService, notifier));
-  scheduler.register(autoUpdateKind(updateService, updates, notifier, () => undefined));
+  scheduler.register(autoUpdateKind(updateService, updates, notifier, scanService.gateFor));
+  scheduler.register(imageScanKind(scanService, environments, clients, notifier));
   /** Each monitoring collection round, for alert rules and live charts. */
   const readings = new ReadingsFeed();
   const engineEvents = new EngineEventStreams(environments, clients, logger, engineEventOptions);
@@ -209,6 +222,8 @@ export function createServices(
     engineEventStore,
     eventHistory,
     history: new MetricHistoryReader(metrics, schedules, metricsIntervalMs),
+    imageScans,
+    scanService,
     /** Ports Windflow listens on, filled in once it listens: a channel may not point at them. */
     listeningPorts: [] as number[],
     volumeHelpers: new VolumeHelpers({

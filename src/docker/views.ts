@@ -707,3 +707,44 @@ export interface GitRefsView {
   branches: { name: string; commit: string }[];
   tags: { name: string; commit: string }[];
 }
+
+// Vulnerability scans of an image, by Grype or Trivy, in one model whichever tool found them.
+export const SCANNERS = ['grype', 'trivy'] as const;
+export type Scanner = (typeof SCANNERS)[number];
+/** Most severe first; "negligible" is Grype's, "unknown" both tools'. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export type SeverityCounts = Record<Severity, number>;
+
+export interface Vulnerability {
+  /** CVE-2019-1549, GHSA-..., as the tool names it. */
+  id: string;
+  severity: Severity;
+  package: string;
+  installedVersion: string;
+  /** Empty when no fixed version is known. */
+  fixedVersion: string;
+  title: string;
+  url: string | null;
+}
+
+export interface ImageScan {
+  id: number;
+  environmentId: number;
+  /** The reference it was scanned as, and the image id (sha256 of its config) it names. */
+  image: string;
+  digest: string;
+  scanner: Scanner;
+  counts: SeverityCounts;
+  vulnerabilities: Vulnerability[];
+  /** Why the scan failed; the counts are then all zero. */
+  error: string | null;
+  scannedAt: string;
+}
+
+export interface ScanSettings {
+  /** The scanner used by scheduled scans and update gates. */
+  scanner: Scanner;
+  grypeImage: string;
+  trivyImage: string;
+}

@@ -28,6 +28,7 @@ import { monitoringRoutes } from './routes/monitoring.ts';
 import { networkRoutes } from './routes/networks.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { registryRoutes } from './routes/registries.ts';
+import { scanRoutes } from './routes/scans.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { stackRoutes } from './routes/stacks.ts';
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps) {
     .use(notificationRoutes(deps))
     .use(updateRoutes(deps))
     .use(monitoring)
+    .use(scanRoutes(deps))
     .use(uiRoutes(deps));
   assertEveryRouteDeclaresAccess(app.routes);
   assertBodyLimitsNameRoutes(app.routes);

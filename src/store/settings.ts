@@ -1,24 +1,30 @@
 // Instance-wide settings an admin changes in the UI, and this installation's id, kept in the
 // settings table.
 import { randomUUID } from 'node:crypto';
+import type { ScanSettings } from '../docker/views.ts';
 import type { Database } from './database.ts';
 import type { SecuritySettings } from './records.ts';
 
 export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = { mfaRequired: 'off', auditRetentionDays: 365 };
+export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
+  scanner: 'grype',
+  grypeImage: 'anchore/grype:latest',
+  trivyImage: 'aquasec/trivy:latest',
+};
 const SECURITY_KEY = 'security';
+const SCANNING_KEY = 'scanning';
 const INSTALLATION_ID_KEY = 'installation-id';
 
 export class SettingsStore {
   constructor(private readonly db: Database) {}
 
-  async security(): Promise<SecuritySettings> {
-    const row = await this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [
-      SECURITY_KEY,
-    ]);
-    return {
-      ...DEFAULT_SECURITY_SETTINGS,
-      ...(row ? (JSON.parse(row.value) as Partial<SecuritySettings>) : {}),
-    };
+  security(): Promise<SecuritySettings> {
+    return this.read(SECURITY_KEY, DEFAULT_SECURITY_SETTINGS);
+  }
+
+  /** Which scanner scans for schedules and update gates, and the scanners' images. */
+  scanning(): Promise<ScanSettings> {
+    return this.read(SCANNING_KEY, DEFAULT_SCAN_SETTINGS);
   }
 
   /** A random id made at the first call and kept: tells this installation's resources apart. */
@@ -35,14 +41,22 @@ export class SettingsStore {
   }
 
   async setSecurity(patch: Partial<SecuritySettings>): Promise<SecuritySettings> {
-    const next = { ...(await this.security()), ...patch };
+    return this.write(SECURITY_KEY, { ...(await this.security()), ...patch });
+  }
+
+  async setScanning(patch: Partial<ScanSettings>): Promise<ScanSettings> {
+    return this.write(SCANNING_KEY, { ...(await this.scanning()), ...patch });
+  }
+
+  private async read<T extends object>(key: string, defaults: T): Promise<T> {
+    const row = await this.db.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [key]);
+    return { ...defaults, ...(row ? (JSON.parse(row.value) as Partial<T>) : {}) };
+  }
+
+  private async write<T>(key: string, next: T): Promise<T> {
     const value = JSON.stringify(next);
-    const { changes } = await this.db.run('UPDATE settings SET value = ? WHERE key = ?', [
-      value,
-      SECURITY_KEY,
-    ]);
-    if (changes === 0)
-      await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?)', [SECURITY_KEY, value]);
+    const { changes } = await this.db.run('UPDATE settings SET value = ? WHERE key = ?', [value, key]);
+    if (changes === 0) await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?)', [key, value]);
     return next;
   }
 }

@@ -35,7 +35,7 @@ export interface ImageRouteDeps {
 
 const tags = ['images'];
 const failures = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
-const Reference = t.String({
+export const Reference = t.String({
   minLength: 1,
   maxLength: 512,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$',
