@@ -16,6 +16,7 @@ import {
 } from '../http/routes/docker-test-fixture.ts';
 import { scanRoutes } from '../http/routes/scans.ts';
 import { settingsRoutes } from '../http/routes/settings.ts';
+import { updateRoutes } from '../http/routes/updates.ts';
 import type { Job } from '../jobs/job-registry.ts';
 import { type HttpReceiver, startHttpReceiver } from '../testing/http-receiver.ts';
 import { testbed } from '../testing/testbed.ts';
@@ -265,6 +266,25 @@ test('the update gate refuses a v2 with a critical finding, then lets a clean v3
     outcome: 'refused',
     scanVerdict: '1 critical, 1 low (grype)',
   });
+
+  // Run by hand with a gate, the same update is refused the same way, and the job says so.
+  const manual = await routesApp((access) =>
+    updateRoutes({
+      access,
+      environments: env.environments,
+      clients: env.clients,
+      updates: env.services.updates,
+      updateService: env.services.updateService,
+      scanService: env.services.scanService,
+      jobs: env.jobs,
+    }),
+  ).api.call('POST', `/api/environments/${env.environmentId}/updates/containers/${name}`, {
+    gate: 'high',
+  });
+  expect(manual.status).toBe(202);
+  const job = await finished(manual.body as Job);
+  expect(job.error).toBe(`refused: the scan gate refused ${reference}: 1 critical, 1 low (grype)`);
+  expect((await env.docker.inspectContainer(name)).Image).toBe(v1);
 
   const v3 = await push(null);
   await scheduler.runNow(policy.id);

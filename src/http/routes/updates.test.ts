@@ -32,6 +32,7 @@ function updatesAs(principal: Principal) {
         clients: env.clients,
         updates: env.services.updates,
         updateService: env.services.updateService,
+        scanService: env.services.scanService,
         jobs: env.jobs,
       }),
     principal,

@@ -5,8 +5,10 @@ import { Elysia, t } from 'elysia';
 import { recreatePlan, specFromInspect } from '../../docker/container-spec.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { JobRegistry } from '../../jobs/job-registry.ts';
+import type { ScanService } from '../../scanning/scan-service.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { UpdateStore } from '../../store/updates.ts';
+import { GATES } from '../../updates/update-schedules.ts';
 import type { UpdateService } from '../../updates/update-service.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
@@ -22,6 +24,7 @@ export interface UpdateRouteDeps {
   clients: DockerClientPool;
   updates: UpdateStore;
   updateService: UpdateService;
+  scanService: ScanService;
   jobs: JobRegistry;
 }
 
@@ -34,6 +37,7 @@ export function updateRoutes({
   clients,
   updates,
   updateService,
+  scanService,
   jobs,
 }: UpdateRouteDeps) {
   const clientOf = async (id: number) => clients.clientFor(await requireEnvironment(environments, id));
@@ -81,6 +85,10 @@ export function updateRoutes({
           containerId: container.Id,
           targetImage,
           graceSeconds: body.graceSeconds,
+          gate:
+            body.gate && body.gate !== 'never'
+              ? scanService.gateFor(params.id, body.gate, { imageId: String(container.Image) })
+              : undefined,
           startedBy: principal?.username ?? 'unknown',
           userId: principal?.userId ?? null,
         };
@@ -117,6 +125,15 @@ export function updateRoutes({
             }),
           ),
           graceSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 3600 })),
+          gate: t.Optional(
+            t.Union(
+              GATES.map((each) => t.Literal(each)),
+              {
+                description:
+                  'scan the new image first and refuse it at or above this severity, or when worse than the running one',
+              },
+            ),
+          ),
         }),
         response: { 202: JobSchema, 200: t.Unknown(), ...failures },
         detail: {
