@@ -7,16 +7,17 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Principal } from '../auth/principal.ts';
 import type { ImageScan } from '../docker/views.ts';
 import {
+  addWebhookChannel,
   type LocalEnvironment,
   localEnvironment,
   principalWith,
   removeRunObjects,
   routesApp,
   runScript,
+  updateRoutesOf,
 } from '../http/routes/docker-test-fixture.ts';
 import { scanRoutes } from '../http/routes/scans.ts';
 import { settingsRoutes } from '../http/routes/settings.ts';
-import { updateRoutes } from '../http/routes/updates.ts';
 import type { Job } from '../jobs/job-registry.ts';
 import { type HttpReceiver, startHttpReceiver } from '../testing/http-receiver.ts';
 import { testbed } from '../testing/testbed.ts';
@@ -35,17 +36,7 @@ beforeAll(async () => {
     trivyImage: bed.scanners.trivy,
   });
   receiver = startHttpReceiver();
-  await env.services.notificationChannels.create({
-    name: 'hook',
-    kind: 'webhook',
-    enabled: true,
-    settings: { url: `${receiver.url}/hook` },
-    secrets: {},
-    events: ['updated', 'scan-findings'],
-    minSeverity: 'info',
-    digest: false,
-    quietHours: null,
-  });
+  await addWebhookChannel(env, `${receiver.url}/hook`, ['updated', 'scan-findings']);
 });
 afterAll(async () => {
   receiver.stop();
@@ -268,19 +259,13 @@ test('the update gate refuses a v2 with a critical finding, then lets a clean v3
   });
 
   // Run by hand with a gate, the same update is refused the same way, and the job says so.
-  const manual = await routesApp((access) =>
-    updateRoutes({
-      access,
-      environments: env.environments,
-      clients: env.clients,
-      updates: env.services.updates,
-      updateService: env.services.updateService,
-      scanService: env.services.scanService,
-      jobs: env.jobs,
-    }),
-  ).api.call('POST', `/api/environments/${env.environmentId}/updates/containers/${name}`, {
-    gate: 'high',
-  });
+  const manual = await routesApp((access) => updateRoutesOf(env, access)).api.call(
+    'POST',
+    `/api/environments/${env.environmentId}/updates/containers/${name}`,
+    {
+      gate: 'high',
+    },
+  );
   expect(manual.status).toBe(202);
   const job = await finished(manual.body as Job);
   expect(job.error).toBe(`refused: the scan gate refused ${reference}: 1 critical, 1 low (grype)`);

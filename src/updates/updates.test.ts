@@ -4,6 +4,7 @@
 // notification says so. Also: a dry run changes nothing; bad policies are refused.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import {
+  addWebhookChannel,
   type LocalEnvironment,
   localEnvironment,
   removeRunObjects,
@@ -69,17 +70,7 @@ beforeAll(async () => {
   repository = `${bed.registry.address}/windflow-test/update-${env.name('app')}`;
   reference = `${repository}:stable`;
   receiver = startHttpReceiver();
-  await env.services.notificationChannels.create({
-    name: 'hook',
-    kind: 'webhook',
-    enabled: true,
-    settings: { url: `${receiver.url}/hook` },
-    secrets: {},
-    events: ['update-available', 'updated', 'rolled-back'],
-    minSeverity: 'info',
-    digest: false,
-    quietHours: null,
-  });
+  await addWebhookChannel(env, `${receiver.url}/hook`, ['update-available', 'updated', 'rolled-back']);
 });
 afterAll(async () => {
   receiver.stop();

@@ -12,6 +12,7 @@ import { openStore } from '../../daemon/store.ts';
 import { DockerClient } from '../../docker/client.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { JobRegistry } from '../../jobs/job-registry.ts';
+import type { NotificationEventType } from '../../notifications/events.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
 import type { Database } from '../../store/database.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
@@ -22,6 +23,7 @@ import { testApp } from '../../testing/http.ts';
 import { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
 import type { AccessControl } from '../access.ts';
+import { updateRoutes } from './updates.ts';
 
 export interface LocalEnvironment {
   environments: EnvironmentStore;
@@ -171,4 +173,36 @@ export function principalWith(...grants: Principal['roles'][number]['grants'][nu
     via: 'session',
     csrfValid: true,
   };
+}
+
+/** A webhook channel to `url` for these events, at every severity, each sent alone. */
+export function addWebhookChannel(
+  env: LocalEnvironment,
+  url: string,
+  events: NotificationEventType[],
+): Promise<unknown> {
+  return env.services.notificationChannels.create({
+    name: 'hook',
+    kind: 'webhook',
+    enabled: true,
+    settings: { url },
+    secrets: {},
+    events,
+    minSeverity: 'info',
+    digest: false,
+    quietHours: null,
+  });
+}
+
+/** The updates routes over the environment's services. */
+export function updateRoutesOf(env: LocalEnvironment, access: AccessControl) {
+  return updateRoutes({
+    access,
+    environments: env.environments,
+    clients: env.clients,
+    updates: env.services.updates,
+    updateService: env.services.updateService,
+    scanService: env.services.scanService,
+    jobs: env.jobs,
+  });
 }

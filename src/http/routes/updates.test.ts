@@ -10,8 +10,8 @@ import {
   principalWith,
   removeRunObjects,
   routesApp,
+  updateRoutesOf,
 } from './docker-test-fixture.ts';
-import { updateRoutes } from './updates.ts';
 
 let env: LocalEnvironment;
 
@@ -24,19 +24,7 @@ afterAll(async () => {
 });
 
 function updatesAs(principal: Principal) {
-  return routesApp(
-    (access) =>
-      updateRoutes({
-        access,
-        environments: env.environments,
-        clients: env.clients,
-        updates: env.services.updates,
-        updateService: env.services.updateService,
-        scanService: env.services.scanService,
-        jobs: env.jobs,
-      }),
-    principal,
-  ).api;
+  return routesApp((access) => updateRoutesOf(env, access), principal).api;
 }
 
 /** Created, not started: privileged containers cannot run in every test bed, and an update
