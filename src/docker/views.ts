@@ -531,6 +531,8 @@ export interface ContainerUpdate {
   containerName: string;
   /** The reference the container was created from: registry/name:tag. */
   image: string;
+  /** The Compose project and service it belongs to, when it does. */
+  stack: { project: string; service: string } | null;
   status: UpdateStatus;
   /** The digest the running image was pulled as, and the one its tag has in the registry now. */
   localDigest: string | null;
@@ -540,6 +542,12 @@ export interface ContainerUpdate {
   error: string | null;
   checkedAt: string | null;
 }
+
+/** What counts as an update for a policy: any new digest for the tag, or a version bump. */
+export const UPDATE_MODES = ['digest', 'patch', 'minor'] as const;
+/** The scan gate: none, refuse at or above a severity, or refuse what is worse than the running image. */
+export const GATES = ['never', 'critical', 'high', 'medium', 'low', 'worse'] as const;
+export type Gate = (typeof GATES)[number];
 
 export type UpdateOutcome = 'updated' | 'rolled-back' | 'refused' | 'failed' | 'current' | 'dry-run';
 

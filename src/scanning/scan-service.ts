@@ -4,6 +4,7 @@
 import type { DockerClient } from '../docker/client.ts';
 import type { RegistryAuth } from '../docker/image-reference.ts';
 import {
+  type Gate,
   type ImageScan,
   type Scanner,
   SEVERITIES,
@@ -16,7 +17,7 @@ import type { EnvironmentStore } from '../store/environments.ts';
 import type { ImageScanStore } from '../store/image-scans.ts';
 import type { SettingsStore } from '../store/settings.ts';
 import type { GateVerdict } from '../updates/apply-update.ts';
-import type { Gate, GateFactory } from '../updates/update-schedules.ts';
+import type { GateFactory } from '../updates/update-schedules.ts';
 import { runScanner } from './run-scanner.ts';
 import { countBySeverity } from './scan-report.ts';
 

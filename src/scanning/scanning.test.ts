@@ -95,7 +95,7 @@ test('a scan on demand is a job; the result is kept per image digest with every 
   expect(started.status).toBe(202);
   const job = await finished(started.body as Job);
   expect(job.status).toBe('succeeded');
-  const steps = (await env.jobs.events(job.id)).map((event) => (event.data as { step?: string }).step);
+  const steps = (await env.jobs.events(job.id)).map((event) => (event.data as { status?: string }).status);
   expect(steps).toEqual(
     expect.arrayContaining([`saving ${imageId}`, 'scanning with grype', 'reading the report']),
   );

@@ -4,8 +4,10 @@
 // version. Saved registry credentials and the token flow come from RegistryClient; registry
 // answers are cached for a while, so that a page refresh or a second schedule does not ask again,
 // and a registry that says "slow down" (429) is not asked again during the run.
+
 import semver from 'semver';
 import type { DockerClient } from '../docker/client.ts';
+import { LABEL } from '../docker/compose/labels.ts';
 import { normalizeRegistryHost, registryHostOf, splitReference } from '../docker/image-reference.ts';
 import { RegistryClient, RegistryError } from '../docker/registry-client.ts';
 import type { ContainerSummary } from '../docker/types.ts';
@@ -103,7 +105,7 @@ export class UpdateChecker {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     return containers.map((container) => {
       const check = checks.get(`${container.Image}\n${container.ImageID}`);
-      return containerUpdate(container.Id, container.Names[0] ?? '', container.Image, check);
+      return containerUpdate(container, check);
     });
   }
 
@@ -113,9 +115,7 @@ export class UpdateChecker {
       docker.listContainers({ all: true }).then((list) => withReferences(docker, list)),
       this.store.checks(environmentId),
     ]);
-    return containers.map((container) =>
-      containerUpdate(container.Id, container.Names[0] ?? '', container.Image, checks.get(container.Image)),
-    );
+    return containers.map((container) => containerUpdate(container, checks.get(container.Image)));
   }
 
   private async checkImage(
@@ -237,16 +237,14 @@ async function withReferences(
   );
 }
 
-function containerUpdate(
-  containerId: string,
-  name: string,
-  image: string,
-  check: ImageCheck | undefined,
-): ContainerUpdate {
+function containerUpdate(container: ContainerSummary, check: ImageCheck | undefined): ContainerUpdate {
+  const project = container.Labels[LABEL.project];
+  const service = container.Labels[LABEL.service];
   return {
-    containerId,
-    containerName: name.replace(/^\//, ''),
-    image,
+    containerId: container.Id,
+    containerName: (container.Names[0] ?? '').replace(/^\//, ''),
+    image: container.Image,
+    stack: project && service ? { project, service } : null,
     status: check?.status ?? 'unknown',
     localDigest: check?.localDigest ?? null,
     remoteDigest: check?.remoteDigest ?? null,

@@ -2,15 +2,13 @@
 // images) and "auto-update" (a policy: which containers, what counts as an update — any new
 // digest for the tag, or a patch or minor version bump — the scan gate, the grace period, and
 // whether it only says what it would do).
+
+import { GATES, type Gate, UPDATE_MODES } from '../docker/views.ts';
 import type { Notifier } from '../notifications/notifier.ts';
 import { ScheduleInputError, type ScheduleKind } from '../scheduler/scheduler.ts';
 import type { UpdateStore } from '../store/updates.ts';
 import type { GateVerdict } from './apply-update.ts';
 import { DEFAULT_GRACE_SECONDS, type UpdateService } from './update-service.ts';
-
-export const UPDATE_MODES = ['digest', 'patch', 'minor'] as const;
-export const GATES = ['never', 'critical', 'high', 'medium', 'low', 'worse'] as const;
-export type Gate = (typeof GATES)[number];
 
 export interface AutoUpdatePolicy {
   /** Container names; empty: every container of the environment. */

@@ -5,7 +5,7 @@ import { Elysia, t } from 'elysia';
 import { SCANNERS } from '../../docker/views.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { JobRegistry } from '../../jobs/job-registry.ts';
-import type { ScanService } from '../../scanning/scan-service.ts';
+import { describeCounts, type ScanService } from '../../scanning/scan-service.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { ImageScanStore } from '../../store/image-scans.ts';
 import type { AccessControl } from '../access.ts';
@@ -70,9 +70,14 @@ export function scanRoutes({ access, environments, clients, imageScans, scanServ
               scanner: body.scanner,
               as: name,
               signal,
-              report: (step) => report({ step }),
+              report: (step) => report({ kind: 'status', status: step }),
             });
-            report({ scanId: scan.id, counts: scan.counts });
+            report({
+              kind: 'status',
+              status: describeCounts(scan.counts),
+              scanId: scan.id,
+              counts: scan.counts,
+            });
           },
           principal && { userId: principal.userId, username: principal.username },
         );

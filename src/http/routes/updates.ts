@@ -3,12 +3,12 @@
 // answers at once). Policies are schedules of kind "auto-update" (see /api/schedules).
 import { Elysia, t } from 'elysia';
 import { recreatePlan, specFromInspect } from '../../docker/container-spec.ts';
+import { GATES } from '../../docker/views.ts';
 import type { DockerClientPool } from '../../environments/client-pool.ts';
 import type { JobRegistry } from '../../jobs/job-registry.ts';
 import type { ScanService } from '../../scanning/scan-service.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { UpdateStore } from '../../store/updates.ts';
-import { GATES } from '../../updates/update-schedules.ts';
 import type { UpdateService } from '../../updates/update-service.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
@@ -100,9 +100,9 @@ export function updateRoutes({
           async (report) => {
             const result = await updateService.update(params.id, {
               ...request,
-              report: (step) => report({ step }),
+              report: (step) => report({ kind: 'status', status: step }),
             });
-            report({ result });
+            report({ kind: 'status', status: `${result.outcome}: ${result.detail}`, result });
             if (result.outcome !== 'updated' && result.outcome !== 'current')
               throw new Error(`${result.outcome}: ${result.detail}`);
           },
