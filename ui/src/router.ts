@@ -81,6 +81,18 @@ export const router = createRouter({
       meta: { title: 'Images' },
     },
     {
+      path: '/images/scan',
+      name: 'image-scan',
+      component: () => import('./pages/ImageScanPage.vue'),
+      meta: { title: 'Vulnerabilities' },
+    },
+    {
+      path: '/updates',
+      name: 'updates',
+      component: () => import('./pages/UpdatesPage.vue'),
+      meta: { title: 'Updates' },
+    },
+    {
       path: '/registries',
       name: 'registries',
       component: () => import('./pages/RegistriesPage.vue'),
