@@ -20,6 +20,7 @@ import { scanRoutes } from '../http/routes/scans.ts';
 import { settingsRoutes } from '../http/routes/settings.ts';
 import type { Job } from '../jobs/job-registry.ts';
 import { type HttpReceiver, startHttpReceiver } from '../testing/http-receiver.ts';
+import { commitImage } from '../testing/images.ts';
 import { testbed } from '../testing/testbed.ts';
 import { databaseVolume } from './run-scanner.ts';
 import { gateVerdict } from './scan-service.ts';
@@ -45,20 +46,15 @@ afterAll(async () => {
 });
 
 /** Busybox with /windflow-scan-report naming the reports the stand-in scanners answer with. */
-async function imageWithReport(report: string | null, repo: string, tag = 'latest'): Promise<string> {
-  const { Id } = await env.docker.createContainer({
-    Image: bed.images.busybox,
-    Cmd: ['sh', '-c', report ? `echo '${report}' > /windflow-scan-report` : `echo ${tag} > /version`],
-    Labels: env.labels,
+function imageWithReport(report: string | null, repo: string, tag = 'latest', push = false): Promise<string> {
+  return commitImage(env.docker, {
+    base: bed.images.busybox,
+    script: report ? `echo '${report}' > /windflow-scan-report` : `echo ${tag} > /version`,
+    reference: `${repo}:${tag}`,
+    labels: env.labels,
+    config: { Cmd: ['sleep', '3600'], Labels: { ...env.labels, version: tag } },
+    push,
   });
-  await env.docker.startContainer(Id);
-  await env.docker.request('POST', `/containers/${Id}/wait`, { timeoutMs: 30_000 });
-  const image = await env.docker.request<{ Id: string }>('POST', '/commit', {
-    query: { container: Id, repo, tag },
-    body: { Cmd: ['sleep', '3600'], Labels: { ...env.labels, version: tag } },
-  });
-  await env.docker.removeContainer(Id, { force: true });
-  return image.Id;
 }
 
 function scansAs(principal?: Principal) {
@@ -223,13 +219,7 @@ test('the schedule kind scans the images of the labelled containers once each', 
 test('the update gate refuses a v2 with a critical finding, then lets a clean v3 through', async () => {
   const repository = `${bed.registry.address}/windflow-test/gate-${env.name('app')}`;
   const reference = `${repository}:stable`;
-  const push = async (report: string | null) => {
-    const id = await imageWithReport(report, repository, 'stable');
-    for await (const _ of env.docker.pushImage(reference)) {
-      // wait for the push to end
-    }
-    return id;
-  };
+  const push = (report: string | null) => imageWithReport(report, repository, 'stable', true);
   const v1 = await push(null);
   const name = env.name('gated');
   const { Id } = await env.docker.createContainer({ Image: reference, Labels: env.labels }, name);

@@ -34,3 +34,48 @@ export async function pushUniqueImage(
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * `base` after `sh -c script`, committed as `reference` (repo:tag) with `config` (Cmd, Labels,
+ * Healthcheck ...) and, when asked, pushed; returns the image id. The container is labelled
+ * with `labels` and removed.
+ */
+export async function commitImage(
+  docker: DockerClient,
+  options: {
+    base: string;
+    script: string;
+    reference: string;
+    config: Record<string, unknown>;
+    labels: Record<string, string>;
+    push?: boolean;
+  },
+): Promise<string> {
+  const { Id } = await docker.createContainer({
+    Image: options.base,
+    Cmd: ['sh', '-c', options.script],
+    Labels: options.labels,
+  });
+  await docker.startContainer(Id);
+  await docker.request('POST', `/containers/${Id}/wait`, { timeoutMs: 30_000 });
+  const at = options.reference.lastIndexOf(':');
+  const { Id: image } = await docker.request<{ Id: string }>('POST', '/commit', {
+    query: { container: Id, repo: options.reference.slice(0, at), tag: options.reference.slice(at + 1) },
+    body: options.config,
+  });
+  await docker.removeContainer(Id, { force: true });
+  if (options.push) {
+    for await (const _ of docker.pushImage(options.reference)) {
+      // wait for the push to end
+    }
+  }
+  return image;
+}
+
+/** Healthy while /healthy exists; looked at every 0.3 s, so tests see a verdict quickly. */
+export const HEALTHCHECK = {
+  Test: ['CMD-SHELL', 'test -f /healthy'],
+  Interval: 300_000_000,
+  Timeout: 1_000_000_000,
+  Retries: 2,
+};

@@ -10,6 +10,7 @@ import {
   removeRunObjects,
 } from '../http/routes/docker-test-fixture.ts';
 import { type HttpReceiver, startHttpReceiver } from '../testing/http-receiver.ts';
+import { commitImage, HEALTHCHECK } from '../testing/images.ts';
 import { testbed } from '../testing/testbed.ts';
 
 const bed = testbed();
@@ -19,33 +20,19 @@ let repository: string;
 let reference: string;
 
 /** Commits busybox with /version (and /healthy unless `healthy` is false) as the tag, and pushes it. */
-async function publish(version: string, healthy = true): Promise<string> {
-  const script = `echo ${version} > /version${healthy ? ' && touch /healthy' : ''}`;
-  const { Id } = await env.docker.createContainer({
-    Image: bed.images.busybox,
-    Cmd: ['sh', '-c', script],
-    Labels: env.labels,
-  });
-  await env.docker.startContainer(Id);
-  await env.docker.request('POST', `/containers/${Id}/wait`, { timeoutMs: 30_000 });
-  const { Id: image } = await env.docker.request<{ Id: string }>('POST', '/commit', {
-    query: { container: Id, repo: repository, tag: 'stable' },
-    body: {
+function publish(version: string, healthy = true): Promise<string> {
+  return commitImage(env.docker, {
+    base: bed.images.busybox,
+    script: `echo ${version} > /version${healthy ? ' && touch /healthy' : ''}`,
+    reference,
+    labels: env.labels,
+    config: {
       Cmd: ['sleep', '3600'],
       Labels: { ...env.labels, version },
-      Healthcheck: {
-        Test: ['CMD-SHELL', 'test -f /healthy'],
-        Interval: 300_000_000,
-        Timeout: 1_000_000_000,
-        Retries: 2,
-      },
+      Healthcheck: HEALTHCHECK,
     },
+    push: true,
   });
-  await env.docker.removeContainer(Id, { force: true });
-  for await (const _ of env.docker.pushImage(reference)) {
-    // wait for the push to end
-  }
-  return image;
 }
 
 /** Inspect without what a recreate changes by nature (the id-derived host name) or only spells

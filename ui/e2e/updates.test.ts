@@ -12,6 +12,7 @@ import { DockerClient } from '../../src/docker/client.ts';
 import { type RunningBinary, startBinary } from '../../src/testing/binary.ts';
 import { launchChromium } from '../../src/testing/browser.ts';
 import { type HttpReceiver, startHttpReceiver } from '../../src/testing/http-receiver.ts';
+import { commitImage } from '../../src/testing/images.ts';
 import { ApiSession, logInPage } from '../../src/testing/session.ts';
 import { testbed } from '../../src/testing/testbed.ts';
 
@@ -31,24 +32,15 @@ let receiver: HttpReceiver;
 let admin: ApiSession;
 
 /** Busybox committed as the tag (v2 names Grype's sample report for the scanner stand-in), pushed. */
-async function publish(version: string, report?: string): Promise<string> {
-  const script = `echo ${version} > /version${report ? ` && echo ${report} > /windflow-scan-report` : ''}`;
-  const { Id } = await docker.createContainer({
-    Image: bed.images.busybox,
-    Cmd: ['sh', '-c', script],
-    Labels: labels,
+function publish(version: string, report?: string): Promise<string> {
+  return commitImage(docker, {
+    base: bed.images.busybox,
+    script: `echo ${version} > /version${report ? ` && echo ${report} > /windflow-scan-report` : ''}`,
+    reference,
+    labels,
+    config: { Cmd: ['sleep', '3600'], Labels: { ...labels, version } },
+    push: true,
   });
-  await docker.startContainer(Id);
-  await docker.request('POST', `/containers/${Id}/wait`, { timeoutMs: 30_000 });
-  const { Id: image } = await docker.request<{ Id: string }>('POST', '/commit', {
-    query: { container: Id, repo: repository, tag: 'stable' },
-    body: { Cmd: ['sleep', '3600'], Labels: { ...labels, version } },
-  });
-  await docker.removeContainer(Id, { force: true });
-  for await (const _ of docker.pushImage(reference)) {
-    // wait for the push to end
-  }
-  return image;
 }
 
 beforeAll(async () => {
