@@ -120,6 +120,33 @@ export function createServices(
   const notifier = new Notifier(notificationChannels, logger, notifierOptions);
   const updates = new UpdateStore(db);
   const updateChecker = new UpdateChecker(registries, updates);
+  const stacks = new StackStore(db, secrets);
+  const git = new GitStore(db, secrets);
+  // The two know each other: a Git revision's checkout may need fetching again to roll back to,
+  // and a removed stack's polling schedule goes with it.
+  let gitStacks: GitStacks | undefined;
+  const stackService = new StackService({
+    stacks,
+    environments,
+    clients,
+    jobs,
+    registries,
+    stacksDir: stacksDir ?? join(tmpdir(), `windflow-stacks-${process.pid}`),
+    graceMs: stackGraceMs,
+    restoreCheckout: (revision, dir) => (gitStacks as GitStacks).restoreCheckout(revision, dir),
+    onRemove: (stack) => (gitStacks as GitStacks).forget(stack),
+  });
+  gitStacks = new GitStacks({
+    git,
+    stacks,
+    stackService,
+    scheduler,
+    schedules,
+    audit,
+    logger,
+    maxCheckoutBytes: gitMaxBytes,
+  });
+  scheduler.register(gitStacks.pollKind());
   const updateService = new UpdateService({
     environments,
     clients,
@@ -128,6 +155,8 @@ export function createServices(
     updates,
     notifier,
     audit,
+    stacks: stackService,
+    jobs,
   });
   const imageScans = new ImageScanStore(db);
   const scanService = new ScanService({
@@ -163,33 +192,6 @@ export function createServices(
     metricsIntervalMs,
   );
   scheduler.register(monitoringHistoryKind(metrics, [(days) => engineEventStore.purgeOlderThan(days)]));
-  const stacks = new StackStore(db, secrets);
-  const git = new GitStore(db, secrets);
-  // The two know each other: a Git revision's checkout may need fetching again to roll back to,
-  // and a removed stack's polling schedule goes with it.
-  let gitStacks: GitStacks | undefined;
-  const stackService = new StackService({
-    stacks,
-    environments,
-    clients,
-    jobs,
-    registries,
-    stacksDir: stacksDir ?? join(tmpdir(), `windflow-stacks-${process.pid}`),
-    graceMs: stackGraceMs,
-    restoreCheckout: (revision, dir) => (gitStacks as GitStacks).restoreCheckout(revision, dir),
-    onRemove: (stack) => (gitStacks as GitStacks).forget(stack),
-  });
-  gitStacks = new GitStacks({
-    git,
-    stacks,
-    stackService,
-    scheduler,
-    schedules,
-    audit,
-    logger,
-    maxCheckoutBytes: gitMaxBytes,
-  });
-  scheduler.register(gitStacks.pollKind());
   return {
     dataDir,
     secrets,

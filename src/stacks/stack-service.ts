@@ -84,6 +84,8 @@ interface DeployPlan {
   project: ComposeProject;
   /** Service -> the exact image to run: a rollback's. */
   pinned?: Record<string, string>;
+  /** Pull every image first, whatever its pull policy: an image update. */
+  pullAll?: boolean;
   /** What runs now, to put back if this deploy fails. */
   previous?: StackRevision;
   /** Remove everything on failure: the stack's first deploy made it all. */
@@ -260,6 +262,52 @@ export class StackService {
     });
   }
 
+  /** Whether Windflow deploys the stack (it has a revision history here), not only finds it. */
+  async manages(environmentId: number, name: string): Promise<boolean> {
+    return (await this.options.stacks.get(environmentId, name)) !== undefined;
+  }
+
+  /**
+   * An image update of the stack: its current revision deployed again as a new one, with every
+   * image pulled first. Compose recreates the services whose image changed, the deploy verifies
+   * them, and a failure puts the previous revision back with the digests it ran. The file is
+   * unchanged, so it is vetted again only for a person (a schedule's policy runs what was vetted).
+   */
+  async updateImages(environmentId: number, name: string, principal?: Principal): Promise<Job> {
+    const record = await this.requireStack(environmentId, name);
+    const current = await this.options.stacks.current(record.id);
+    if (!current)
+      throw new HttpError(409, 'STACK_NOT_DEPLOYED', `Stack ${name} has no deployed revision to update`);
+    const client = await this.clientOf(environmentId);
+    const project = await this.load(
+      environmentId,
+      name,
+      { compose: current.compose, env: current.env },
+      await this.options.stacks.variableValues(record.id),
+    );
+    if (principal) await this.vet(environmentId, client, project, principal);
+    return this.claimed(environmentId, name, async () => {
+      const revision = await this.options.stacks.addRevision(record.id, {
+        compose: current.compose,
+        env: current.env,
+        createdBy: principal?.username ?? 'image update',
+      });
+      return await this.startJob(
+        {
+          environmentId,
+          client,
+          stack: record,
+          revision,
+          project,
+          previous: current,
+          firstDeploy: false,
+          pullAll: true,
+        },
+        principal,
+      );
+    });
+  }
+
   /** Down, then forget the stack and its history. */
   async remove(environmentId: number, name: string, volumes: boolean): Promise<void> {
     assertStackName(name);
@@ -352,6 +400,7 @@ export class StackService {
         report,
         signal,
         pinned: plan.pinned,
+        pullAll: plan.pullAll,
         auth: this.authFor,
         removeOrphans: true,
       });

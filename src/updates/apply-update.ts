@@ -26,6 +26,17 @@ export interface UpdatePlan {
   /** Decides on the pulled image (its id) before anything changes. */
   gate?: (imageId: string, image: string) => Promise<GateVerdict>;
   report?: (step: string) => void;
+  /** How the container moves to the pulled image; default: recreate it, wait for health, roll back. */
+  replacement?: Replacement;
+}
+
+/** Another way to put the pulled image in place (a stack's deploy), with its own rollback. */
+export interface Replacement {
+  /** For a dry run: "deploy stack shop again, which recreates its web service". */
+  describe: string;
+  run(
+    report: (step: string) => void,
+  ): Promise<{ outcome: 'updated' | 'rolled-back' | 'failed'; detail: string }>;
 }
 
 export interface UpdateResult {
@@ -69,7 +80,9 @@ export async function applyUpdate(client: DockerClient, plan: UpdatePlan): Promi
   if (plan.dryRun)
     return result(
       'dry-run',
-      `would pull ${toImage}, recreate ${name} and wait up to ${plan.graceSeconds} s for it`,
+      plan.replacement
+        ? `would pull ${toImage} and ${plan.replacement.describe}`
+        : `would pull ${toImage}, recreate ${name} and wait up to ${plan.graceSeconds} s for it`,
     );
 
   report(`pulling ${toImage}`);
@@ -92,6 +105,11 @@ export async function applyUpdate(client: DockerClient, plan: UpdatePlan): Promi
         scanVerdict,
       });
     }
+  }
+
+  if (plan.replacement) {
+    const done = await plan.replacement.run(report);
+    return result(done.outcome, done.detail, { toDigest, scanVerdict });
   }
 
   report(`recreating ${name}`);
@@ -157,7 +175,11 @@ export async function waitUntilHealthy(
 }
 
 /** The registry digest an image was pulled as, under the reference's name. */
-async function digestOf(client: DockerClient, imageId: string, reference: string): Promise<string | null> {
+export async function digestOf(
+  client: DockerClient,
+  imageId: string,
+  reference: string,
+): Promise<string | null> {
   const { name } = splitReference(reference);
   const inspect = await client.inspectImage(imageId).catch(() => undefined);
   const entry = inspect?.RepoDigests.find((each) => each.startsWith(`${name}@`));

@@ -114,8 +114,9 @@ export function autoUpdateKind(
           const allowed = result.newerTags.filter(
             (each) => each.bump === 'patch' || (policy.mode === 'minor' && each.bump === 'minor'),
           );
+          // A Compose service runs the tag its file names: only a new digest for that tag.
           const newer =
-            policy.mode === 'digest'
+            policy.mode === 'digest' || result.stack
               ? undefined
               : (allowed.find((each) => each.bump === 'minor') ?? allowed[0]);
           const rolledBack = await updates.rolledBackDigests(environmentId, result.containerName);

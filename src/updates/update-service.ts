@@ -1,19 +1,27 @@
 // Update checks and updates for the routes and the schedules: runs the checker and applyUpdate
-// with the saved registry credentials, records every update (from, to, scan verdict, outcome)
+// with the saved registry credentials (a service of a stack Windflow deploys goes through the
+// stack's deploy), records every update (from, to, scan verdict, outcome)
 // and audits it, and tells people: "update available" once per new digest, "updated",
 // "rolled back", "failed" — through a digest when a schedule run covers many containers.
+import type { Principal } from '../auth/principal.ts';
 import type { DockerClient } from '../docker/client.ts';
+import { LABEL } from '../docker/compose/labels.ts';
 import { type RegistryAuth, registryHostOf } from '../docker/image-reference.ts';
+import type { ContainerInspect } from '../docker/types.ts';
 import type { ContainerUpdate } from '../docker/views.ts';
 import type { DockerClientPool } from '../environments/client-pool.ts';
+import { HttpError } from '../http/errors.ts';
+import type { JobRegistry } from '../jobs/job-registry.ts';
 import type { NotificationEvent } from '../notifications/events.ts';
 import type { NotificationDigest, Notifier } from '../notifications/notifier.ts';
+import type { StackService } from '../stacks/stack-service.ts';
 import type { AuditLog } from '../store/audit-log.ts';
 import type { EnvironmentStore } from '../store/environments.ts';
 import type { Environment } from '../store/records.ts';
 import type { RegistryStore } from '../store/registries.ts';
 import type { UpdateStore } from '../store/updates.ts';
 import { applyUpdate, type GateVerdict, type UpdateResult } from './apply-update.ts';
+import { stackReplacement } from './stack-update.ts';
 import type { UpdateChecker } from './update-checker.ts';
 
 export interface UpdateRequest {
@@ -25,6 +33,8 @@ export interface UpdateRequest {
   /** A user name, or "schedule: <name>". */
   startedBy: string;
   userId?: number | null;
+  /** The person asking (a stack's deploy vets its file for them); none for a schedule. */
+  principal?: Principal;
   scheduleId?: number | null;
   report?: (step: string) => void;
   /** Collects the notification instead of sending it alone. */
@@ -43,6 +53,9 @@ export class UpdateService {
       updates: UpdateStore;
       notifier: Notifier;
       audit: AuditLog;
+      /** Stack services are updated through their stack's deploy. */
+      stacks: StackService;
+      jobs: JobRegistry;
     },
   ) {}
 
@@ -86,6 +99,13 @@ export class UpdateService {
     const { environment, client } = await this.environment(environmentId);
     const startedAt = new Date().toISOString();
     const current = await client.inspectContainer(request.containerId);
+    const stack = await this.managedStackOf(environmentId, current);
+    if (stack && request.targetImage && request.targetImage !== current.Config.Image)
+      throw new HttpError(
+        409,
+        'STACK_SERVICE_TAG',
+        `${stack.project}/${stack.service} runs the tag its stack's file names: edit the stack to move it to another tag`,
+      );
     const result = await applyUpdate(client, {
       containerId: request.containerId,
       targetImage: request.targetImage,
@@ -94,6 +114,13 @@ export class UpdateService {
       dryRun: request.dryRun,
       gate: request.gate,
       report: request.report,
+      replacement: stack
+        ? stackReplacement(this.deps.stacks, this.deps.jobs, {
+            environmentId,
+            ...stack,
+            principal: request.principal,
+          })
+        : undefined,
     });
     if (result.outcome === 'current') return result;
     await this.deps.updates.addRun({
@@ -155,6 +182,18 @@ export class UpdateService {
       data: { ...result },
     });
     return result;
+  }
+
+  /** The Windflow stack and service a container belongs to, if Windflow deploys that stack. */
+  private async managedStackOf(
+    environmentId: number,
+    container: ContainerInspect,
+  ): Promise<{ project: string; service: string } | undefined> {
+    const labels = container.Config.Labels ?? {};
+    const project = labels[LABEL.project];
+    const service = labels[LABEL.service];
+    if (!project || !service) return undefined;
+    return (await this.deps.stacks.manages(environmentId, project)) ? { project, service } : undefined;
   }
 
   /** Saved credentials for the reference's registry, as the daemon takes them. */

@@ -91,6 +91,7 @@ export function updateRoutes({
               : undefined,
           startedBy: principal?.username ?? 'unknown',
           userId: principal?.userId ?? null,
+          principal,
         };
         if (body.dryRun) return updateService.update(params.id, { ...request, dryRun: true });
         const id = jobs.start(
