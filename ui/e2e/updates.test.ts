@@ -85,8 +85,8 @@ test('set a policy, see "update available", run the update and get its notificat
   });
   expect(channel.status).toBe(201);
 
-  await page.getByRole('link', { name: 'Updates' }).click();
-  await page.getByRole('heading', { name: 'Updates', level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Updates', exact: true }).click();
+  await page.getByRole('heading', { name: 'Updates', level: 1 }).waitFor({ timeout: 90_000 });
 
   // A policy for this container, from the page's form.
   await page.getByRole('button', { name: 'New policy' }).click();
