@@ -221,6 +221,9 @@ describe.each(modes)('$name', (mode) => {
     try {
       await client.execResize(Id, { w: 100, h: 30 });
       const reader = new TextReader(connection.output);
+      // Typed at the prompt, as a person would: a Hawser agent takes the size once the shell's
+      // output starts, so a command typed before that could run at the old size.
+      await reader.waitFor('# ');
       await connection.write('echo "windflow-$((6*7))"; stty size\n');
       await reader.waitFor('windflow-42');
       await reader.waitFor('30 100');
