@@ -79,3 +79,28 @@ export const HEALTHCHECK = {
   Timeout: 1_000_000_000,
   Retries: 2,
 };
+
+/**
+ * Commits the busybox image with /version (and /healthy unless `healthy` is false: the
+ * HEALTHCHECK then fails) as `reference`, and pushes it: one version of an image to update to.
+ */
+export function publishVersion(
+  docker: DockerClient,
+  options: {
+    base: string;
+    reference: string;
+    labels: Record<string, string>;
+    version: string;
+    healthy?: boolean;
+  },
+): Promise<string> {
+  const { version, healthy = true } = options;
+  return commitImage(docker, {
+    base: options.base,
+    script: `echo ${version} > /version${healthy ? ' && touch /healthy' : ''}`,
+    reference: options.reference,
+    labels: options.labels,
+    config: { Cmd: ['sleep', '3600'], Labels: { ...options.labels, version }, Healthcheck: HEALTHCHECK },
+    push: true,
+  });
+}

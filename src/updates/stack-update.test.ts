@@ -10,7 +10,7 @@ import {
   localEnvironment,
   removeRunObjects,
 } from '../http/routes/docker-test-fixture.ts';
-import { commitImage, HEALTHCHECK } from '../testing/images.ts';
+import { publishVersion } from '../testing/images.ts';
 import { testbed } from '../testing/testbed.ts';
 
 const bed = testbed();
@@ -19,16 +19,8 @@ let stack: string;
 let repository: string;
 let reference: string;
 
-function publish(version: string, healthy = true): Promise<string> {
-  return commitImage(env.docker, {
-    base: bed.images.busybox,
-    script: `echo ${version} > /version${healthy ? ' && touch /healthy' : ''}`,
-    reference,
-    labels: env.labels,
-    config: { Cmd: ['sleep', '3600'], Labels: { ...env.labels, version }, Healthcheck: HEALTHCHECK },
-    push: true,
-  });
-}
+const publish = (version: string, healthy = true): Promise<string> =>
+  publishVersion(env.docker, { base: bed.images.busybox, reference, labels: env.labels, version, healthy });
 
 async function finished(job: Job): Promise<Job> {
   for await (const message of env.jobs.follow(job.id)) if (message.type === 'end') return message.job;

@@ -10,7 +10,7 @@ import {
   removeRunObjects,
 } from '../http/routes/docker-test-fixture.ts';
 import { type HttpReceiver, startHttpReceiver } from '../testing/http-receiver.ts';
-import { commitImage, HEALTHCHECK } from '../testing/images.ts';
+import { publishVersion } from '../testing/images.ts';
 import { testbed } from '../testing/testbed.ts';
 
 const bed = testbed();
@@ -19,21 +19,8 @@ let receiver: HttpReceiver;
 let repository: string;
 let reference: string;
 
-/** Commits busybox with /version (and /healthy unless `healthy` is false) as the tag, and pushes it. */
-function publish(version: string, healthy = true): Promise<string> {
-  return commitImage(env.docker, {
-    base: bed.images.busybox,
-    script: `echo ${version} > /version${healthy ? ' && touch /healthy' : ''}`,
-    reference,
-    labels: env.labels,
-    config: {
-      Cmd: ['sleep', '3600'],
-      Labels: { ...env.labels, version },
-      Healthcheck: HEALTHCHECK,
-    },
-    push: true,
-  });
-}
+const publish = (version: string, healthy = true): Promise<string> =>
+  publishVersion(env.docker, { base: bed.images.busybox, reference, labels: env.labels, version, healthy });
 
 /** Inspect without what a recreate changes by nature (the id-derived host name) or only spells
  * differently (null and empty lists, the "default" network mode that is "bridge"). */
