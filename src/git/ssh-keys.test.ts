@@ -38,6 +38,12 @@ describe('deploy keys', () => {
     });
   }
 
+  test('every ed25519 key has a 32-byte public key (ssh2 alone makes a short one for about 1 in 256)', async () => {
+    const keys = await Promise.all(Array.from({ length: 1500 }, () => generateDeployKey('ed25519')));
+    const short = keys.filter((key) => parseSshPublicKey(key.publicKey)?.blob.length !== 4 + 11 + 4 + 32);
+    expect(short.map((key) => key.publicKey)).toEqual([]);
+  });
+
   test('two keys are never the same', async () => {
     const [a, b] = await Promise.all([generateDeployKey('ed25519'), generateDeployKey('ed25519')]);
     expect(a.publicKey).not.toBe(b.publicKey);

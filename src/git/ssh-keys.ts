@@ -18,8 +18,26 @@ export const DEPLOY_KEY_COMMENT = 'windflow-deploy-key';
 /** What `ssh-keygen -t rsa` makes today; every Git host accepts it. */
 const RSA_BITS = 3072;
 
-/** Makes a key pair off the event loop (an RSA key takes a few hundred milliseconds). */
-export function generateDeployKey(kind: DeployKeyKind, comment = DEPLOY_KEY_COMMENT): Promise<DeployKey> {
+/** An ed25519 public key blob: its type name and 32 bytes, each behind a 4-byte length. */
+const ED25519_BLOB_BYTES = 4 + 'ssh-ed25519'.length + 4 + 32;
+
+/**
+ * Makes a key pair off the event loop (an RSA key takes a few hundred milliseconds). ssh2 writes
+ * an ed25519 key whose public half starts with a zero byte one byte short (about 1 key in 256),
+ * which OpenSSH and Git hosts refuse: such a pair is thrown away and made again.
+ */
+export async function generateDeployKey(
+  kind: DeployKeyKind,
+  comment = DEPLOY_KEY_COMMENT,
+): Promise<DeployKey> {
+  for (;;) {
+    const key = await generatePair(kind, comment);
+    if (kind !== 'ed25519' || parseSshPublicKey(key.publicKey)?.blob.length === ED25519_BLOB_BYTES)
+      return key;
+  }
+}
+
+function generatePair(kind: DeployKeyKind, comment: string): Promise<DeployKey> {
   return new Promise((resolve, reject) => {
     const done = (error: Error | null, pair: { private: string; public: string }) => {
       if (error) reject(error);
