@@ -26,6 +26,8 @@ CONF=$STATE_DIR/sshd_config
 PID_FILE=$STATE_DIR/sshd.pid
 HOME_DIR=$SERVED/home
 AUTHORIZED_KEYS=$SERVED/authorized_keys
+# Deploy keys tests add and remove (as a user adds one on GitHub); never rewritten here.
+DEPLOY_KEYS=$SERVED/deploy_keys
 HOST=127.0.0.1
 PORT=2222
 USER_NAME=windflow-git
@@ -95,6 +97,7 @@ make_keys() {
   cat "$STATE_DIR/client_ed25519.pub" "$STATE_DIR/client_rsa.pub" >"$AUTHORIZED_KEYS.new"
   chmod 644 "$AUTHORIZED_KEYS.new"
   mv "$AUTHORIZED_KEYS.new" "$AUTHORIZED_KEYS"
+  [[ -f $DEPLOY_KEYS ]] || install -m 644 /dev/null "$DEPLOY_KEYS"
 }
 
 # The repositories live where the login can read them; the test bed's path links there. A real
@@ -117,7 +120,7 @@ ListenAddress $HOST:$PORT
 HostKey $STATE_DIR/host_ed25519
 HostKey $STATE_DIR/host_rsa
 PidFile $PID_FILE
-AuthorizedKeysFile $AUTHORIZED_KEYS
+AuthorizedKeysFile $AUTHORIZED_KEYS $DEPLOY_KEYS
 AllowUsers $USER_NAME
 PubkeyAuthentication yes
 PasswordAuthentication no
@@ -171,13 +174,16 @@ ensure_repos
 ensure_user
 make_keys
 printf '[%s]:%s %s\n' "$HOST" "$PORT" "$(public_key "$STATE_DIR/host_ed25519.pub")" >"$STATE_DIR/known_hosts"
-if ! running_pid >/dev/null || ! probe_login; then
+# Restarted when it is down, does not let the test key in, or runs an older configuration.
+render_conf >"$CONF.want"
+if ! running_pid >/dev/null || ! probe_login || ! cmp -s "$CONF.want" "$CONF"; then
   running_pid >/dev/null && stop_sshd
   start_sshd
 fi
+rm -f "$CONF.want"
 say "sshd answers on $HOST:$PORT"
 
-printf '{"host":"%s","port":%s,"user":"%s","reposDir":"%s","hostPublicKey":"%s","hostKeyFingerprint":"%s","hostRsaPublicKey":"%s","clientKeys":{"ed25519":"%s","rsa":"%s"}}\n' \
-  "$HOST" "$PORT" "$USER_NAME" "$REPOS" "$(public_key "$STATE_DIR/host_ed25519.pub")" \
+printf '{"host":"%s","port":%s,"user":"%s","reposDir":"%s","deployKeysFile":"%s","hostPublicKey":"%s","hostKeyFingerprint":"%s","hostRsaPublicKey":"%s","clientKeys":{"ed25519":"%s","rsa":"%s"}}\n' \
+  "$HOST" "$PORT" "$USER_NAME" "$REPOS" "$DEPLOY_KEYS" "$(public_key "$STATE_DIR/host_ed25519.pub")" \
   "$(fingerprint "$STATE_DIR/host_ed25519.pub")" "$(public_key "$STATE_DIR/host_rsa.pub")" \
   "$STATE_DIR/client_ed25519" "$STATE_DIR/client_rsa"

@@ -1,7 +1,7 @@
 // Bare repositories in the test bed's Git servers (served over SSH and smart HTTP from one
 // folder), made and changed with Debian's git as a user's machine would push to them. Each test
 // names its repositories uniquely and removes them.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { testbed } from './testbed.ts';
@@ -77,5 +77,21 @@ export function createTestRepo(prefix: string): TestRepo {
       rmSync(path, { recursive: true, force: true });
       rmSync(work, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Lets `publicKey` log in to the test bed's Git server, as a user adds a deploy key on GitHub;
+ * returns the function that takes it away again.
+ */
+export function authorizeDeployKey(publicKey: string): () => void {
+  const file = testbed().gitSsh.deployKeysFile;
+  const line = publicKey.trim();
+  appendFileSync(file, `${line}\n`);
+  return () => {
+    const kept = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((each) => each && each !== line);
+    writeFileSync(file, kept.map((each) => `${each}\n`).join(''));
   };
 }

@@ -50,6 +50,8 @@ export interface Testbed {
     port: number;
     user: string;
     reposDir: string;
+    /** The server's second authorized_keys file, for deploy keys tests add (authorizeDeployKey). */
+    deployKeysFile: string;
     /** The server's ed25519 host key, `ssh-ed25519 AAAA…`, and its `SHA256:` fingerprint. */
     hostPublicKey: string;
     hostKeyFingerprint: string;
