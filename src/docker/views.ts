@@ -654,7 +654,7 @@ export interface EngineEventRecord {
 }
 
 // Git stacks: repositories (credentials never shown), a stack's link to one, webhook deliveries.
-export type GitAuthKind = 'none' | 'basic';
+export type GitAuthKind = 'none' | 'basic' | 'ssh';
 
 export interface GitRepositoryView {
   id: number;
@@ -665,12 +665,26 @@ export interface GitRepositoryView {
   username: string;
   /** Whether a password, token or key is stored (it is never returned). */
   hasSecret: boolean;
+  /** ssh: the deploy key's public half (`ssh-ed25519 AAAA…`), to add on the Git server. */
+  publicKey: string | null;
+  /** ssh: the pinned host key's `SHA256:` fingerprint; null until one is pinned. */
+  hostKeyFingerprint: string | null;
   /** Path of the repository's webhook (redeploys every stack following the pushed branch). */
   webhookPath: string;
   /** How many stacks follow it. */
   stacks: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A deploy key just made: its public half to add on the Git server, its private half sealed. */
+export interface DeployKeyView {
+  kind: 'ed25519' | 'rsa';
+  /** `ssh-ed25519 AAAA… windflow-deploy-key`. */
+  publicKey: string;
+  fingerprint: string;
+  /** Opaque: the private key sealed with the server's key, handed back as `deployKey`. */
+  deployKey: string;
 }
 
 export interface StackGitView {

@@ -1,17 +1,23 @@
 // A Git source: where a repository is and how to authenticate to it, and the three things
 // Windflow does with one — list its branches and tags ("test connection"), resolve a branch, tag
 // or commit to follow, and check one commit out into a folder (shallow where it can be). The
-// carrier is an isomorphic-git `http` plugin: Bun's fetch for http(s) URLs; an SSH source plugs
-// in by handing its own plugin to `transportOf` (the rest does not change). Every failure is an
-// HttpError with a stable code: GIT_AUTH_FAILED, GIT_REF_NOT_FOUND, GIT_UNREACHABLE,
-// GIT_URL_INVALID, REPOSITORY_TOO_LARGE.
+// carrier is an isomorphic-git `http` plugin, picked in one place (`transportOf`): Bun's fetch
+// for http(s) URLs, the SSH transport (ssh-transport.ts, a deploy key and a pinned host key) for
+// ssh:// and scp-like addresses. Every failure is an HttpError or a GitSshError with a stable
+// code: GIT_AUTH_FAILED, GIT_REF_NOT_FOUND, GIT_UNREACHABLE, GIT_URL_INVALID,
+// REPOSITORY_TOO_LARGE, UNKNOWN_HOST_KEY, SSH_AUTH_FAILED…
 import * as fs from 'node:fs';
 import { rm } from 'node:fs/promises';
 import git, { type HttpClient } from 'isomorphic-git';
 import { HttpError } from '../http/errors.ts';
 import { fetchHttpClient, limitedHttp } from './http-client.ts';
+import { GitSshError } from './ssh-errors.ts';
+import { isSshUrl, parseSshUrl, type SshAuth, sshGitHttpClient, sshStandInUrl } from './ssh-transport.ts';
 
-export type GitAuth = { kind: 'none' } | { kind: 'basic'; username: string; password: string };
+export type GitAuth =
+  | { kind: 'none' }
+  | { kind: 'basic'; username: string; password: string }
+  | ({ kind: 'ssh' } & SshAuth);
 
 export interface GitSource {
   url: string;
@@ -48,8 +54,15 @@ export function isCommitHash(ref: string): boolean {
   return COMMIT.test(ref);
 }
 
-/** Refuses what is not an http(s) URL (a credential in the URL too: it belongs in the auth). */
+/**
+ * Refuses what is not an http(s), ssh:// or scp-like (`git@host:owner/repo.git`) address, and a
+ * credential in an http(s) URL: it belongs in the auth.
+ */
 export function assertGitUrl(url: string): void {
+  if (isSshUrl(url)) {
+    parseSshUrl(url);
+    return;
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -60,7 +73,7 @@ export function assertGitUrl(url: string): void {
     throw new HttpError(
       400,
       'GIT_URL_INVALID',
-      `Repository URLs start with https:// or http://, not ${parsed.protocol}`,
+      `Repository URLs start with https://, http:// or ssh:// (or read user@host:path), not ${parsed.protocol}`,
     );
   if (parsed.username || parsed.password)
     throw new HttpError(
@@ -70,26 +83,51 @@ export function assertGitUrl(url: string): void {
     );
 }
 
+/** One operation's carrier: the plugin, the URL isomorphic-git is given, and the end of it. */
 interface Transport {
   http: HttpClient;
+  url: string;
   headers: Record<string, string>;
+  close(): void;
 }
 
 function transportOf(source: GitSource, maxBytes: number): Transport {
   assertGitUrl(source.url);
+  if (source.auth.kind === 'ssh') {
+    const client = sshGitHttpClient(source.auth);
+    return {
+      http: limitedHttp(client, maxBytes),
+      url: sshStandInUrl(source.url),
+      headers: {},
+      close: () => client.close(),
+    };
+  }
   const headers: Record<string, string> = { 'user-agent': 'git/windflow' };
   if (source.auth.kind === 'basic')
     headers.authorization = `Basic ${Buffer.from(`${source.auth.username}:${source.auth.password}`).toString('base64')}`;
-  return { http: limitedHttp(fetchHttpClient, maxBytes), headers };
+  return { http: limitedHttp(fetchHttpClient, maxBytes), url: source.url, headers, close: () => {} };
+}
+
+/** Runs one operation on the source's carrier, explains its failure and always ends the carrier. */
+async function withTransport<T>(
+  source: GitSource,
+  maxBytes: number,
+  work: (transport: Transport) => Promise<T>,
+): Promise<T> {
+  const transport = transportOf(source, maxBytes);
+  try {
+    return await explain(source, () => work(transport));
+  } finally {
+    transport.close();
+  }
 }
 
 export async function listRemoteRefs(
   source: GitSource,
   maxBytes = DEFAULT_MAX_CHECKOUT_BYTES,
 ): Promise<RemoteRefs> {
-  const { http, headers } = transportOf(source, maxBytes);
-  const refs = await explain(source, () =>
-    git.listServerRefs({ http, url: source.url, headers, protocolVersion: 1, symrefs: true, peelTags: true }),
+  const refs = await withTransport(source, maxBytes, ({ http, url, headers }) =>
+    git.listServerRefs({ http, url, headers, protocolVersion: 1, symrefs: true, peelTags: true }),
   );
   const head = refs.find((each) => each.ref === 'HEAD')?.target;
   const branches = refs
@@ -137,13 +175,12 @@ export async function checkout(
   dir: string,
   maxBytes = DEFAULT_MAX_CHECKOUT_BYTES,
 ): Promise<CommitInfo> {
-  const { http, headers } = transportOf(source, maxBytes);
   try {
-    await explain(source, async () => {
+    await withTransport(source, maxBytes, async ({ http, url, headers }) => {
       // Fetched into a bare init, then the commit checked out by hash: the same path for a
       // branch and a tag (clone's own checkout looks for a tag under the remote's branches).
       await git.init({ fs, dir, defaultBranch: 'windflow' });
-      await git.addRemote({ fs, dir, remote: 'origin', url: source.url });
+      await git.addRemote({ fs, dir, remote: 'origin', url });
       await git.fetch({
         fs,
         http,
@@ -175,7 +212,7 @@ async function explain<T>(source: GitSource, work: () => Promise<T>): Promise<T>
   try {
     return await work();
   } catch (error) {
-    if (error instanceof HttpError) throw error;
+    if (error instanceof HttpError || error instanceof GitSshError) throw error;
     const code = (error as { code?: string }).code;
     const data = (error as { data?: { statusCode?: number } }).data;
     const message = error instanceof Error ? error.message : String(error);

@@ -8,6 +8,7 @@
 // error with nothing deployed.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABEL } from '../docker/compose/labels.ts';
 import { down } from '../docker/compose/operations.ts';
@@ -432,7 +433,7 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
   }, 60_000);
 });
 
-describe('a repository over the size limit', () => {
+describe('a repository over the size limit (over HTTP and SSH)', () => {
   let app: TestApp;
   let big: TestRepo;
   afterAll(async () => {
@@ -454,24 +455,43 @@ describe('a repository over the size limit', () => {
     // Random bytes do not compress: the pack is as large as the file.
     const noise = Buffer.from(crypto.getRandomValues(new Uint8Array(2 * 1024 * 1024))).toString('base64');
     big.commit({ 'compose.yaml': compose('big'), 'web.env': '', 'noise.txt': noise }, 'big');
-    const repository = await admin.call('POST', `/api/environments/${environmentId}/git/repositories`, {
+    const overHttp = {
       name: 'big',
       url: big.httpUrl,
       auth: 'basic',
       username: bed.gitHttp.username,
       secret: bed.gitHttp.password,
-    });
-    const stack = `wfgit-big-${run}`;
-    const answer = await admin.call('POST', `/api/environments/${environmentId}/git/stacks`, {
-      name: stack,
-      repositoryId: repository.body.id,
-      ref: 'main',
-      composePath: 'compose.yaml',
-    });
-    expect(answer.status).toBe(413);
-    expect(answer.body.code).toBe('REPOSITORY_TOO_LARGE');
-    expect((await admin.call('GET', `/api/environments/${environmentId}/stacks/${stack}`)).status).toBe(404);
-    const folder = join(app.services.stackService.checkoutDir(environmentId, stack, 'x'), '..');
-    expect(Array.from(new Bun.Glob('*').scanSync({ cwd: folder, onlyFiles: false })).length).toBe(0);
+    };
+    const overSsh = {
+      name: 'big-ssh',
+      url: big.sshUrl,
+      auth: 'ssh',
+      secret: readFileSync(bed.gitSsh.clientKeys.ed25519, 'utf8'),
+      knownHostKey: bed.gitSsh.hostPublicKey,
+    };
+    for (const connection of [overHttp, overSsh]) {
+      const repository = await admin.call(
+        'POST',
+        `/api/environments/${environmentId}/git/repositories`,
+        connection,
+      );
+      const stack = `wfgit-${connection.name}-${run}`;
+      const answer = await admin.call('POST', `/api/environments/${environmentId}/git/stacks`, {
+        name: stack,
+        repositoryId: repository.body.id,
+        ref: 'main',
+        composePath: 'compose.yaml',
+      });
+      expect({ transport: connection.auth, status: answer.status, code: answer.body.code }).toEqual({
+        transport: connection.auth,
+        status: 413,
+        code: 'REPOSITORY_TOO_LARGE',
+      });
+      expect((await admin.call('GET', `/api/environments/${environmentId}/stacks/${stack}`)).status).toBe(
+        404,
+      );
+      const folder = join(app.services.stackService.checkoutDir(environmentId, stack, 'x'), '..');
+      expect(Array.from(new Bun.Glob('*').scanSync({ cwd: folder, onlyFiles: false })).length).toBe(0);
+    }
   }, 60_000);
 });

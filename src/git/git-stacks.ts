@@ -14,6 +14,7 @@ import { dirname, join, normalize, posix } from 'node:path';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../daemon/logger.ts';
 import type {
+  DeployKeyView,
   GitRefsView,
   GitRepositoryView,
   StackGitView,
@@ -39,6 +40,8 @@ import {
   resolveRef,
 } from './git-source.ts';
 import type { GitStore, RepositoryInput, StackGitInput } from './git-store.ts';
+import { type DeployKeyKind, generateDeployKey } from './ssh-keys.ts';
+import { isSshUrl, readHostKeyPin, readSshAuth } from './ssh-transport.ts';
 import { readDelivery, readPush, touches, verifySignature } from './webhook-events.ts';
 
 export interface GitStacksOptions {
@@ -54,6 +57,11 @@ export interface GitStacksOptions {
 }
 
 export type Trigger = 'create' | 'manual' | 'webhook' | 'poll';
+
+/** A repository's connection as sent: an SSH key may come as a token from generateDeployKey. */
+export interface ConnectionInput extends RepositoryInput {
+  deployKey?: string;
+}
 
 export interface GitStackInput extends Omit<StackGitInput, 'repositoryId'> {
   repositoryId: number;
@@ -87,8 +95,9 @@ export class GitStacks {
     return this.options.git.repositories(environmentId);
   }
 
-  async createRepository(environmentId: number, input: RepositoryInput): Promise<GitRepositoryView> {
-    checkRepositoryInput(input);
+  async createRepository(environmentId: number, connection: ConnectionInput): Promise<GitRepositoryView> {
+    const input = this.openConnection(connection);
+    checkRepositoryInput(input, 'create');
     if ((await this.options.git.repositories(environmentId)).some((each) => each.name === input.name))
       throw new HttpError(409, 'GIT_REPOSITORY_EXISTS', `A repository named "${input.name}" already exists`);
     return this.options.git.createRepository(environmentId, input);
@@ -97,16 +106,49 @@ export class GitStacks {
   async updateRepository(
     environmentId: number,
     id: number,
-    input: RepositoryInput,
+    connection: ConnectionInput,
   ): Promise<GitRepositoryView> {
-    checkRepositoryInput(input);
-    await this.repositoryOf(environmentId, id);
+    const input = this.openConnection(connection);
+    const current = await this.repositoryOf(environmentId, id);
+    checkRepositoryInput(input, current.auth === input.auth && current.hasSecret ? 'update' : 'create');
     const clash = (await this.options.git.repositories(environmentId)).find(
       (each) => each.name === input.name && each.id !== id,
     );
     if (clash)
       throw new HttpError(409, 'GIT_REPOSITORY_EXISTS', `A repository named "${input.name}" already exists`);
     return (await this.options.git.updateRepository(id, input)) as GitRepositoryView;
+  }
+
+  /** A new SSH key pair for a repository: the public half to add on the Git server, the private half sealed. */
+  async generateDeployKey(kind: DeployKeyKind): Promise<DeployKeyView> {
+    const key = await generateDeployKey(kind);
+    const { publicKey } = readSshAuth({ privateKey: key.privateKey, knownHostKey: null });
+    return {
+      kind,
+      publicKey: key.publicKey,
+      fingerprint: publicKey.fingerprint,
+      deployKey: this.options.git.sealDeployKey(key.privateKey),
+    };
+  }
+
+  /** The connection with a generated deploy key's token opened into the private key it seals. */
+  private openConnection(connection: ConnectionInput): RepositoryInput {
+    const { deployKey, ...input } = connection;
+    if (deployKey === undefined) return input;
+    if (input.auth !== 'ssh' || input.secret !== undefined)
+      throw new HttpError(
+        400,
+        'GIT_CREDENTIALS_INVALID',
+        'A generated deploy key goes with SSH authentication, instead of a pasted private key',
+      );
+    const privateKey = this.options.git.openDeployKey(deployKey);
+    if (!privateKey)
+      throw new HttpError(
+        400,
+        'GIT_DEPLOY_KEY_INVALID',
+        'The deploy key was not made by this Windflow (or its encryption key changed): generate it again',
+      );
+    return { ...input, secret: privateKey, passphrase: undefined };
   }
 
   async removeRepository(environmentId: number, id: number): Promise<void> {
@@ -127,15 +169,26 @@ export class GitStacks {
   }
 
   /** "Test connection" before saving: the URL and credentials as typed. */
-  testConnection(input: Omit<RepositoryInput, 'name'>): Promise<GitRefsView> {
-    checkRepositoryInput({ ...input, name: 'test' });
+  testConnection(connection: Omit<ConnectionInput, 'name'>): Promise<GitRefsView> {
+    const input = this.openConnection({ ...connection, name: 'test' });
+    checkRepositoryInput(input, 'create');
     const source: GitSource =
       input.auth === 'basic'
         ? {
             url: input.url,
             auth: { kind: 'basic', username: input.username ?? '', password: input.secret ?? '' },
           }
-        : { url: input.url, auth: { kind: 'none' } };
+        : input.auth === 'ssh'
+          ? {
+              url: input.url,
+              auth: {
+                kind: 'ssh',
+                privateKey: input.secret ?? '',
+                passphrase: input.passphrase,
+                knownHostKey: input.knownHostKey ?? null,
+              },
+            }
+          : { url: input.url, auth: { kind: 'none' } };
     return listRemoteRefs(source, this.maxBytes);
   }
 
@@ -586,10 +639,36 @@ export class GitStacks {
   }
 }
 
-function checkRepositoryInput(input: RepositoryInput): void {
+/**
+ * The address and credentials fit together and can be read. `create`: an SSH repository brings
+ * its key; `update`: a key left out keeps the stored one.
+ */
+function checkRepositoryInput(input: RepositoryInput, mode: 'create' | 'update'): void {
   assertGitUrl(input.url);
   if (input.auth === 'basic' && !input.username)
     throw new HttpError(400, 'GIT_CREDENTIALS_INVALID', 'A user name goes with a password or token');
+  if (isSshUrl(input.url) !== (input.auth === 'ssh'))
+    throw new HttpError(
+      400,
+      'GIT_CREDENTIALS_INVALID',
+      input.auth === 'ssh'
+        ? 'An SSH key goes with an ssh:// or user@host:path address'
+        : 'An ssh address needs an SSH key: generate a deploy key or paste a private key',
+    );
+  if (input.auth !== 'ssh') return;
+  if (input.secret !== undefined)
+    readSshAuth({
+      privateKey: input.secret,
+      passphrase: input.passphrase,
+      knownHostKey: input.knownHostKey ?? null,
+    });
+  else if (mode === 'create')
+    throw new HttpError(
+      400,
+      'GIT_CREDENTIALS_INVALID',
+      'An SSH repository needs a deploy key: generate one or paste a private key',
+    );
+  else readHostKeyPin(input.knownHostKey ?? null);
 }
 
 /** Compose paths are relative to the repository root and stay inside it. */

@@ -1,5 +1,5 @@
-// Git repositories of an environment (URL, credentials sealed with the secret box, a webhook
-// token and sealed secret), each stack's link to one (ref, compose file, extra files, its own
+// Git repositories of an environment (URL, credentials sealed with the secret box — a password
+// or token, or an SSH private key with its pinned host key — a webhook token and sealed secret), each stack's link to one (ref, compose file, extra files, its own
 // webhook), and the webhook delivery log.
 import { randomBytes } from 'node:crypto';
 import type {
@@ -11,7 +11,8 @@ import type {
 } from '../docker/views.ts';
 import type { Database } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
-import type { GitSource } from './git-source.ts';
+import type { GitAuth, GitSource } from './git-source.ts';
+import { isSshUrl, parseSshUrl, readSshAuth } from './ssh-transport.ts';
 
 export const WEBHOOK_PREFIX = '/api/git/webhooks/';
 
@@ -23,6 +24,7 @@ interface RepositoryRow {
   auth_kind: GitAuthKind;
   username: string;
   secret: string | null;
+  known_host_key: string | null;
   webhook_token: string;
   webhook_secret: string;
   created_at: string;
@@ -59,9 +61,22 @@ export interface RepositoryInput {
   url: string;
   auth: GitAuthKind;
   username?: string;
-  /** Password or token; undefined on update keeps the stored one. */
+  /** basic: password or token; ssh: the private key. Undefined on update keeps the stored one. */
   secret?: string;
+  /** ssh: the private key's passphrase, if it has one (goes with a new `secret`). */
+  passphrase?: string;
+  /** ssh: the pinned host key (key line or SHA256 fingerprint); undefined on update keeps the pin. */
+  knownHostKey?: string | null;
 }
+
+/** What an SSH repository's sealed secret holds. */
+interface SshSecret {
+  privateKey: string;
+  passphrase?: string;
+}
+
+/** Marks a sealed deploy-key token so no other sealed value can be passed off as one. */
+const DEPLOY_KEY_PURPOSE = 'windflow-git-deploy-key';
 
 export interface StackGitInput {
   repositoryId: number;
@@ -113,27 +128,28 @@ export class GitStore {
       `${REPOSITORY_SELECT} WHERE r.environment_id = ? ORDER BY r.name`,
       [environmentId],
     );
-    return rows.map(toRepository);
+    return rows.map((row) => this.toRepository(row));
   }
 
   async repository(id: number): Promise<GitRepositoryView | undefined> {
     const row = await this.db.get<RepositoryRow>(`${REPOSITORY_SELECT} WHERE r.id = ?`, [id]);
-    return row && toRepository(row);
+    return row && this.toRepository(row);
   }
 
   async createRepository(environmentId: number, input: RepositoryInput): Promise<GitRepositoryView> {
     const now = new Date().toISOString();
     const row = await this.db.get<{ id: number }>(
       `INSERT INTO git_repositories
-         (environment_id, name, url, auth_kind, username, secret, webhook_token, webhook_secret, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         (environment_id, name, url, auth_kind, username, secret, known_host_key, webhook_token, webhook_secret, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         environmentId,
         input.name,
         input.url,
         input.auth,
-        input.auth === 'none' ? '' : (input.username ?? ''),
-        input.auth !== 'none' && input.secret ? this.box.encrypt(input.secret) : null,
+        input.auth === 'basic' ? (input.username ?? '') : '',
+        input.secret ? this.sealSecret(input) : null,
+        input.auth === 'ssh' ? (input.knownHostKey ?? null) : null,
         newToken(),
         this.box.encrypt(newSecret()),
         now,
@@ -150,18 +166,25 @@ export class GitStore {
       input.auth === 'none'
         ? null
         : input.secret !== undefined
-          ? this.box.encrypt(input.secret)
+          ? this.sealSecret(input)
           : current.auth_kind === input.auth
             ? current.secret
             : null;
     await this.db.run(
-      'UPDATE git_repositories SET name = ?, url = ?, auth_kind = ?, username = ?, secret = ?, updated_at = ? WHERE id = ?',
+      'UPDATE git_repositories SET name = ?, url = ?, auth_kind = ?, username = ?, secret = ?, known_host_key = ?, updated_at = ? WHERE id = ?',
       [
         input.name,
         input.url,
         input.auth,
-        input.auth === 'none' ? '' : (input.username ?? ''),
+        input.auth === 'basic' ? (input.username ?? '') : '',
         secret,
+        input.auth !== 'ssh'
+          ? null
+          : input.knownHostKey !== undefined
+            ? input.knownHostKey
+            : sameSshServer(current.url, input.url)
+              ? current.known_host_key
+              : null,
         new Date().toISOString(),
         id,
       ],
@@ -176,17 +199,77 @@ export class GitStore {
   /** The repository with its credentials opened: for fetching only, never for an answer. */
   async source(id: number): Promise<GitSource | undefined> {
     const row = await this.db.get<RepositoryRow>('SELECT * FROM git_repositories WHERE id = ?', [id]);
-    if (!row) return undefined;
+    return row && { url: row.url, auth: this.authOf(row) };
+  }
+
+  /** A new deploy key's private half sealed for the browser to hand back: it never sees the key. */
+  sealDeployKey(privateKey: string): string {
+    return this.box.encrypt(JSON.stringify({ purpose: DEPLOY_KEY_PURPOSE, privateKey }));
+  }
+
+  /** The private key of a token from sealDeployKey; undefined for anything else. */
+  openDeployKey(token: string): string | undefined {
+    try {
+      const opened = JSON.parse(this.box.decrypt(token)) as { purpose?: string; privateKey?: string };
+      return opened.purpose === DEPLOY_KEY_PURPOSE ? opened.privateKey : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private sealSecret(input: RepositoryInput): string {
+    const secret = input.secret as string;
+    if (input.auth !== 'ssh') return this.box.encrypt(secret);
+    const sealed: SshSecret = {
+      privateKey: secret,
+      ...(input.passphrase ? { passphrase: input.passphrase } : {}),
+    };
+    return this.box.encrypt(JSON.stringify(sealed));
+  }
+
+  private authOf(row: RepositoryRow): GitAuth {
     if (row.auth_kind === 'basic')
       return {
-        url: row.url,
-        auth: {
-          kind: 'basic',
-          username: row.username,
-          password: row.secret ? this.box.decrypt(row.secret) : '',
-        },
+        kind: 'basic',
+        username: row.username,
+        password: row.secret ? this.box.decrypt(row.secret) : '',
       };
-    return { url: row.url, auth: { kind: 'none' } };
+    if (row.auth_kind === 'ssh') {
+      const secret: SshSecret = row.secret
+        ? (JSON.parse(this.box.decrypt(row.secret)) as SshSecret)
+        : { privateKey: '' };
+      return { kind: 'ssh', ...secret, knownHostKey: row.known_host_key };
+    }
+    return { kind: 'none' };
+  }
+
+  private toRepository(row: RepositoryRow): GitRepositoryView {
+    return {
+      id: Number(row.id),
+      environmentId: Number(row.environment_id),
+      name: row.name,
+      url: row.url,
+      auth: row.auth_kind,
+      username: row.username,
+      hasSecret: row.secret !== null,
+      ...this.sshKeysOf(row),
+      webhookPath: `${WEBHOOK_PREFIX}${row.webhook_token}`,
+      stacks: Number(row.stacks ?? 0),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  /** What users compare for an SSH repository: the deploy key to add and the pinned host key. */
+  private sshKeysOf(row: RepositoryRow): { publicKey: string | null; hostKeyFingerprint: string | null } {
+    const auth = this.authOf(row);
+    if (auth.kind !== 'ssh') return { publicKey: null, hostKeyFingerprint: null };
+    try {
+      const { publicKey, pinnedFingerprint } = readSshAuth(auth);
+      return { publicKey: publicKey.line, hostKeyFingerprint: pinnedFingerprint };
+    } catch {
+      return { publicKey: null, hostKeyFingerprint: null };
+    }
   }
 
   // --- stacks' links
@@ -387,20 +470,15 @@ const newToken = () => randomBytes(24).toString('base64url');
 /** The shared secret the Git server signs with. */
 const newSecret = () => randomBytes(32).toString('hex');
 
-function toRepository(row: RepositoryRow): GitRepositoryView {
-  return {
-    id: Number(row.id),
-    environmentId: Number(row.environment_id),
-    name: row.name,
-    url: row.url,
-    auth: row.auth_kind,
-    username: row.username,
-    hasSecret: row.secret !== null,
-    webhookPath: `${WEBHOOK_PREFIX}${row.webhook_token}`,
-    stacks: Number(row.stacks ?? 0),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
+/** Whether two ssh addresses name one server (the pinned host key stays valid). */
+function sameSshServer(before: string, after: string): boolean {
+  if (!isSshUrl(before) || !isSshUrl(after)) return false;
+  try {
+    const [a, b] = [parseSshUrl(before), parseSshUrl(after)];
+    return a.host === b.host && a.port === b.port;
+  } catch {
+    return false;
+  }
 }
 
 function toLink(row: StackGitRow): StackGitLink {

@@ -25,7 +25,13 @@ import { connect, type Socket } from 'node:net';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, utils } from 'ssh2';
 import { GitSshError } from './ssh-errors.ts';
-import { parseSshPublicKey, sshFingerprint, sshPublicKeyLine } from './ssh-keys.ts';
+import {
+  parseSshPublicKey,
+  publicKeyOfPrivate,
+  type SshPublicKey,
+  sshFingerprint,
+  sshPublicKeyLine,
+} from './ssh-keys.ts';
 import { parseStandInRequest, type SshGitAddress, shellQuote } from './ssh-url.ts';
 
 export { isSshUrl, parseSshUrl, sshStandInUrl } from './ssh-url.ts';
@@ -198,7 +204,7 @@ class SshConnection {
   private config(auth: SshAuth): ConnectConfig {
     const key = utils.parseKey(auth.privateKey, auth.passphrase);
     if (key instanceof Error) throw keyError(key);
-    const pin = readPin(auth.knownHostKey);
+    const pin = readHostKeyPin(auth.knownHostKey);
     const { host, port, user } = this.address;
     return {
       username: user,
@@ -570,7 +576,18 @@ class PktLineScanner {
   }
 }
 
-function readPin(
+/**
+ * Reads the key and the pin as a connection would, without connecting: the deploy key's public
+ * half (to show) and the pinned host key's fingerprint. Throws the GitSshError a connection would.
+ */
+export function readSshAuth(auth: SshAuth): { publicKey: SshPublicKey; pinnedFingerprint: string | null } {
+  const publicKey = publicKeyOfPrivate(auth.privateKey, auth.passphrase);
+  if (publicKey instanceof Error) throw keyError(publicKey);
+  return { publicKey, pinnedFingerprint: readHostKeyPin(auth.knownHostKey)?.fingerprint ?? null };
+}
+
+/** A pin as stored (key line, known_hosts line or SHA256 fingerprint); undefined when none is pinned. */
+export function readHostKeyPin(
   knownHostKey: string | null,
 ): { fingerprint: string; algorithms?: ServerHostKeyAlgorithm[] } | undefined {
   if (knownHostKey === null || knownHostKey.trim() === '') return undefined;

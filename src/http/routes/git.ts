@@ -1,4 +1,5 @@
-// Git stacks over HTTP: an environment's repositories (credentials write-only, "test
+// Git stacks over HTTP: an environment's repositories (credentials write-only — a password or
+// token, or an SSH deploy key made here or pasted, with its pinned host key — "test
 // connection" listing branches and tags, the repository webhook's URL and secret, its delivery
 // log), creating a stack from a repository, attaching Git to a stack, detaching it, "pull and
 // redeploy", and the public webhook endpoint Git servers deliver pushes to.
@@ -20,17 +21,31 @@ const RepositoryParams = t.Object({ id: t.Integer({ minimum: 1 }), repositoryId:
 const Url = t.String({
   minLength: 1,
   maxLength: 2000,
-  description: 'https:// (or http://) URL of the repository',
+  description: 'https://, http://, ssh:// or scp-like (git@host:owner/repo.git) address of the repository',
 });
-const Auth = t.Union([t.Literal('none'), t.Literal('basic')], {
-  description: 'none, or basic: a user name with a password or access token',
+const Auth = t.Union([t.Literal('none'), t.Literal('basic'), t.Literal('ssh')], {
+  description: 'none; basic: a user name with a password or access token; ssh: a deploy key',
 });
 const Connection = {
   url: Url,
   auth: Auth,
   username: t.Optional(t.String({ maxLength: 200 })),
   secret: t.Optional(
-    t.String({ maxLength: 10_000, description: 'password or token; write-only (omitted on update: kept)' }),
+    t.String({
+      maxLength: 20_000,
+      description:
+        'basic: password or token; ssh: a private key (OpenSSH or PEM). Write-only (omitted on update: kept)',
+    }),
+  ),
+  deployKey: t.Optional(
+    t.String({ minLength: 1, maxLength: 20_000, description: 'ssh: the token of a generated deploy key' }),
+  ),
+  passphrase: t.Optional(t.String({ maxLength: 1000, description: "ssh: the pasted key's passphrase" })),
+  knownHostKey: t.Optional(
+    t.Union([t.String({ maxLength: 20_000 }), t.Null()], {
+      description:
+        'ssh: the pinned host key, an OpenSSH key line or a SHA256: fingerprint (omitted on update: kept; null: none)',
+    }),
   ),
 };
 const RepositoryBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }), ...Connection });
@@ -96,6 +111,23 @@ export function gitRoutes({ access, gitStacks }: GitRouteDeps) {
         params: RepositoryParams,
         response: { 204: t.Void(), ...ENVIRONMENT_ROUTE_FAILURES },
         detail: { summary: 'Forget a repository no stack follows', tags },
+      },
+    )
+    .post(
+      '/git/deploy-keys',
+      async ({ body, set }) => {
+        set.status = 201;
+        return gitStacks.generateDeployKey(body.kind);
+      },
+      {
+        access: 'stacks:deploy',
+        params: EnvironmentIdParams,
+        body: t.Object({ kind: t.Union([t.Literal('ed25519'), t.Literal('rsa')]) }),
+        detail: {
+          summary:
+            'Generate an SSH deploy key: the public key to add on the Git server, the private key only as a sealed token',
+          tags,
+        },
       },
     )
     .post('/git/test', ({ body }) => gitStacks.testConnection(body), {
