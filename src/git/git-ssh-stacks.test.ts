@@ -9,8 +9,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { LABEL } from '../docker/compose/labels.ts';
-import { down } from '../docker/compose/operations.ts';
 import type {
   DeployKeyView,
   GitRepositoryView,
@@ -19,10 +17,10 @@ import type {
 } from '../docker/views.ts';
 import type { Job } from '../jobs/job-registry.ts';
 import type { Dialect } from '../store/database.ts';
-import type { StackRevision } from '../store/records.ts';
-import { startTestApp, type TestApp } from '../testing/app.ts';
-import { DIALECTS, type ScratchDatabase, scratchDatabase } from '../testing/databases.ts';
+import type { TestApp } from '../testing/app.ts';
+import { DIALECTS } from '../testing/databases.ts';
 import { authorizeDeployKey, createTestRepo, type TestRepo } from '../testing/git-repos.ts';
+import { type GitStackApp, startGitStackApp } from '../testing/git-stack-app.ts';
 import type { ApiSession } from '../testing/session.ts';
 import { testbed } from '../testing/testbed.ts';
 
@@ -41,7 +39,7 @@ services:
 `;
 
 describe.each(DIALECTS)('Git stacks over SSH on %s', (dialect: Dialect) => {
-  let scratch: ScratchDatabase | undefined;
+  let stacks: GitStackApp;
   let app: TestApp;
   let admin: ApiSession;
   let environmentId: number;
@@ -50,25 +48,11 @@ describe.each(DIALECTS)('Git stacks over SSH on %s', (dialect: Dialect) => {
   let generated: DeployKeyView;
   let repository: GitRepositoryView;
   const forget: (() => void)[] = [];
-  const projects: string[] = [];
-  const stackName = (label: string) => {
-    const stack = `wfssh-${dialect.slice(0, 2)}-${label}-${run}`;
-    projects.push(stack);
-    return stack;
-  };
+  const stackName = (label: string) => stacks.stackName(label);
 
   beforeAll(async () => {
-    if (dialect === 'postgres') scratch = await scratchDatabase('postgres');
-    app = await startTestApp({ databaseUrl: scratch?.url, stackGraceMs: 2_500 });
-    admin = await app.session().setUpAdmin();
-    environmentId = (
-      await admin.call('POST', '/api/environments', {
-        name: 'local',
-        type: 'local-socket',
-        address: bed.dockerSocket,
-      })
-    ).body.id;
-    base = `/api/environments/${environmentId}`;
+    stacks = await startGitStackApp(dialect, 'wfssh');
+    ({ app, admin, environmentId, base } = stacks);
     repo = createTestRepo(`ssh-stacks-${dialect}`);
     repo.commit(
       { 'deploy/compose.yaml': compose('one'), 'deploy/.env': 'FROM_DOTENV=repo\n' },
@@ -77,32 +61,14 @@ describe.each(DIALECTS)('Git stacks over SSH on %s', (dialect: Dialect) => {
   }, 60_000);
 
   afterAll(async () => {
-    const docker = await app.services.stackService.client(environmentId);
-    await Promise.all(projects.map((stack) => down(docker, stack, { volumes: true }).catch(() => undefined)));
     for (const remove of forget) remove();
     repo.remove();
-    await app.close();
-    await scratch?.drop();
+    await stacks.close();
   }, 120_000);
 
-  async function finished(job: Job): Promise<Job> {
-    for await (const message of app.services.jobs.follow(job.id))
-      if (message.type === 'end') return message.job;
-    throw new Error('the job ended without an end message');
-  }
-
-  const revisions = async (stack: string) =>
-    (await admin.call('GET', `${base}/stacks/${stack}/revisions`)).body as StackRevision[];
-
-  async function messageOf(stack: string): Promise<string | undefined> {
-    const docker = await app.services.stackService.client(environmentId);
-    const [container] = await docker.listContainers({ filters: { label: [`${LABEL.project}=${stack}`] } });
-    if (!container) return undefined;
-    const inspect = await docker.inspectContainer(container.Id);
-    return (inspect.Config.Env as string[])
-      .find((each) => each.startsWith('MESSAGE='))
-      ?.slice('MESSAGE='.length);
-  }
+  const finished = (job: Job) => stacks.finished(job);
+  const revisions = (stack: string) => stacks.revisions(stack);
+  const messageOf = async (stack: string) => (await stacks.environmentOf(stack)).MESSAGE;
 
   test('a generated ed25519 deploy key: the host key is shown on first use, pinned, and the stack deployed', async () => {
     const made = await admin.call('POST', `${base}/git/deploy-keys`, { kind: 'ed25519' });
@@ -174,7 +140,7 @@ describe.each(DIALECTS)('Git stacks over SSH on %s', (dialect: Dialect) => {
   }, 120_000);
 
   test('a push redeploys over SSH through the webhook; a rollback fetches a pruned commit again over SSH', async () => {
-    const stack = projects[0] as string;
+    const stack = stackName('app');
     const hook = (await admin.call('GET', `${base}/git/repositories/${repository.id}/webhook`))
       .body as WebhookSecretView;
     const commit = repo.commit({ 'deploy/compose.yaml': compose('two') }, 'second over ssh');

@@ -10,8 +10,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LABEL } from '../docker/compose/labels.ts';
-import { down } from '../docker/compose/operations.ts';
 import type {
   GitRepositoryView,
   StackDetail,
@@ -21,10 +19,10 @@ import type {
 } from '../docker/views.ts';
 import type { Job } from '../jobs/job-registry.ts';
 import type { Dialect } from '../store/database.ts';
-import type { StackRevision } from '../store/records.ts';
 import { startTestApp, type TestApp } from '../testing/app.ts';
-import { DIALECTS, type ScratchDatabase, scratchDatabase } from '../testing/databases.ts';
+import { DIALECTS } from '../testing/databases.ts';
 import { createTestRepo, type TestRepo } from '../testing/git-repos.ts';
+import { type GitStackApp, startGitStackApp } from '../testing/git-stack-app.ts';
 import type { ApiSession } from '../testing/session.ts';
 import { testbed } from '../testing/testbed.ts';
 
@@ -56,31 +54,17 @@ services:
 `;
 
 describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
-  let scratch: ScratchDatabase | undefined;
+  let stacks: GitStackApp;
   let app: TestApp;
   let admin: ApiSession;
   let base: string;
   let repo: TestRepo;
   let repository: GitRepositoryView;
-  const projects: string[] = [];
-  const name = (label: string) => {
-    const stack = `wfgit-${dialect.slice(0, 2)}-${label}-${run}`;
-    projects.push(stack);
-    return stack;
-  };
+  const name = (label: string) => stacks.stackName(label);
 
   beforeAll(async () => {
-    if (dialect === 'postgres') scratch = await scratchDatabase('postgres');
-    app = await startTestApp({ databaseUrl: scratch?.url, stackGraceMs: 2_500 });
-    admin = await app.session().setUpAdmin();
-    const environmentId = (
-      await admin.call('POST', '/api/environments', {
-        name: 'local',
-        type: 'local-socket',
-        address: bed.dockerSocket,
-      })
-    ).body.id;
-    base = `/api/environments/${environmentId}`;
+    stacks = await startGitStackApp(dialect, 'wfgit');
+    ({ app, admin, base } = stacks);
     repo = createTestRepo(`stacks-${dialect}`);
     repo.commit(
       {
@@ -105,18 +89,11 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
   }, 60_000);
 
   afterAll(async () => {
-    const docker = await app.services.stackService.client(Number(base.split('/').pop()));
-    await Promise.all(projects.map((stack) => down(docker, stack, { volumes: true }).catch(() => undefined)));
     repo.remove();
-    await app.close();
-    await scratch?.drop();
+    await stacks.close();
   }, 120_000);
 
-  async function finished(job: Job): Promise<Job> {
-    for await (const message of app.services.jobs.follow(job.id))
-      if (message.type === 'end') return message.job;
-    throw new Error('the job ended without an end message');
-  }
+  const finished = (job: Job) => stacks.finished(job);
 
   async function createStack(stack: string, body: Record<string, unknown>): Promise<Job> {
     const answer = await admin.call('POST', `${base}/git/stacks`, {
@@ -128,21 +105,8 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
     return finished(answer.body as Job);
   }
 
-  const revisions = async (stack: string) =>
-    (await admin.call('GET', `${base}/stacks/${stack}/revisions`)).body as StackRevision[];
-
-  async function environmentOf(stack: string): Promise<Record<string, string>> {
-    const docker = await app.services.stackService.client(Number(base.split('/').pop()));
-    const [container] = await docker.listContainers({ filters: { label: [`${LABEL.project}=${stack}`] } });
-    if (!container) throw new Error(`${stack} has no running container`);
-    const inspect = await docker.inspectContainer(container.Id);
-    return Object.fromEntries(
-      (inspect.Config.Env as string[]).map((pair) => [
-        pair.slice(0, pair.indexOf('=')),
-        pair.slice(pair.indexOf('=') + 1),
-      ]),
-    );
-  }
+  const revisions = (stack: string) => stacks.revisions(stack);
+  const environmentOf = (stack: string) => stacks.environmentOf(stack);
 
   function deliver(path: string, secret: string, payload: unknown, headers: Record<string, string>) {
     const body = JSON.stringify(payload);
@@ -162,7 +126,7 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
     throw new Error('the delivery never settled');
   }
 
-  const app1 = () => `wfgit-${dialect.slice(0, 2)}-app-${run}`;
+  const app1 = () => name('app');
 
   test('deploys from HTTP with basic auth; .env and env_file resolve beside the compose file; Windflow variables win', async () => {
     const job = await createStack(name('app'), {

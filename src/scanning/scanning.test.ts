@@ -21,6 +21,7 @@ import { settingsRoutes } from '../http/routes/settings.ts';
 import type { Job } from '../jobs/job-registry.ts';
 import { type HttpReceiver, startHttpReceiver } from '../testing/http-receiver.ts';
 import { commitImage } from '../testing/images.ts';
+import { jobEnd } from '../testing/jobs.ts';
 import { testbed } from '../testing/testbed.ts';
 import { databaseVolume } from './run-scanner.ts';
 import { gateVerdict } from './scan-service.ts';
@@ -72,15 +73,7 @@ function scansAs(principal?: Principal) {
   ).api;
 }
 
-async function finished(job: Job): Promise<Job> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const current = await env.jobs.get(job.id);
-    if (current && current.status !== 'running') return current;
-    await Bun.sleep(100);
-  }
-  throw new Error(`job ${job.id} did not finish`);
-}
+const finished = (job: Job) => jobEnd(env.jobs, job);
 
 test('a scan on demand is a job; the result is kept per image digest with every finding', async () => {
   const repo = `windflow-test/scan-${env.name('grype')}`;

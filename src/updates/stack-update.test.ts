@@ -11,6 +11,7 @@ import {
   removeRunObjects,
 } from '../http/routes/docker-test-fixture.ts';
 import { publishVersion } from '../testing/images.ts';
+import { jobEnd } from '../testing/jobs.ts';
 import { testbed } from '../testing/testbed.ts';
 
 const bed = testbed();
@@ -22,10 +23,7 @@ let reference: string;
 const publish = (version: string, healthy = true): Promise<string> =>
   publishVersion(env.docker, { base: bed.images.busybox, reference, labels: env.labels, version, healthy });
 
-async function finished(job: Job): Promise<Job> {
-  for await (const message of env.jobs.follow(job.id)) if (message.type === 'end') return message.job;
-  throw new Error('the job ended without an end message');
-}
+const finished = (job: Job) => jobEnd(env.jobs, job);
 
 async function serviceContainer(): Promise<{ Id: string; Image: string }> {
   const [container] = await env.docker.listContainers({

@@ -19,6 +19,7 @@ import { StackService } from '../../stacks/stack-service.ts';
 import { StackStore } from '../../stacks/stack-store.ts';
 import type { StackRevision } from '../../store/records.ts';
 import { testEngines } from '../../testing/engines.ts';
+import { jobEnd } from '../../testing/jobs.ts';
 import type { ApiSession } from '../../testing/session.ts';
 import { testbed } from '../../testing/testbed.ts';
 import { type LocalEnvironment, localEnvironment, principalWith, routesApp } from './docker-test-fixture.ts';
@@ -71,10 +72,7 @@ for (const engine of testEngines()) {
       return name;
     }
 
-    async function finished(job: Job): Promise<Job> {
-      for await (const message of env.jobs.follow(job.id)) if (message.type === 'end') return message.job;
-      throw new Error('the job ended without an end message');
-    }
+    const finished = (job: Job) => jobEnd(env.jobs, job);
 
     async function deployed(method: 'POST' | 'PUT', path: string, body: unknown): Promise<Job> {
       const answer = await admin.call(method, path, body);
