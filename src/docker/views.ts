@@ -677,6 +677,13 @@ export interface GitRepositoryView {
   updatedAt: string;
 }
 
+/** "Pull and redeploy", previewed: the plan for the ref's commit now, against what runs. */
+export interface GitPreviewView extends StackPreview {
+  commit: { commit: string; author: string; message: string; date: string };
+  /** The commit the stack runs now (null: it runs files that did not come from Git). */
+  runningCommit: string | null;
+}
+
 /** A deploy key just made: its public half to add on the Git server, its private half sealed. */
 export interface DeployKeyView {
   kind: 'ed25519' | 'rsa';

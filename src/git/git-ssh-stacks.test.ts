@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import type {
   DeployKeyView,
+  GitPreviewView,
   GitRepositoryView,
   WebhookDeliveryView,
   WebhookSecretView,
@@ -144,6 +145,17 @@ describe.each(DIALECTS)('Git stacks over SSH on %s', (dialect: Dialect) => {
     const hook = (await admin.call('GET', `${base}/git/repositories/${repository.id}/webhook`))
       .body as WebhookSecretView;
     const commit = repo.commit({ 'deploy/compose.yaml': compose('two') }, 'second over ssh');
+    // The preview of "pull and redeploy" fetches the new commit and plans it; nothing changes.
+    const before = await revisions(stack);
+    const preview = await admin.call('POST', `${base}/stacks/${stack}/git/preview`);
+    expect(preview.status).toBe(200);
+    const planned = preview.body as GitPreviewView;
+    expect(planned.commit).toMatchObject({ commit, message: 'second over ssh' });
+    expect(planned.runningCommit).toBe(before[0]?.git?.commit as string);
+    expect(planned.plan.services[0]?.containers[0]).toMatchObject({ change: 'recreate' });
+    expect(planned.currentCompose).toContain('MESSAGE: one');
+    expect(await revisions(stack)).toEqual(before);
+    expect(await messageOf(stack)).toBe('one');
     const body = JSON.stringify({
       ref: 'refs/heads/main',
       after: commit,

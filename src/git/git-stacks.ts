@@ -15,6 +15,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../daemon/logger.ts';
 import type {
   DeployKeyView,
+  GitPreviewView,
   GitRefsView,
   GitRepositoryView,
   StackGitView,
@@ -526,33 +527,12 @@ export class GitStacks {
       )
         return { stack: name, skipped: `already at ${target.commit.slice(0, 12)}`, commit: target.commit };
     }
-    const dir = this.options.stackService.checkoutDir(environmentId, name, target.commit);
-    const info = await this.ensureCheckout(source, target, dir);
-    const composeText = readInCheckout(dir, link.composePath, 'GIT_COMPOSE_FILE_NOT_FOUND', 'compose file');
-    for (const extra of link.extraFiles)
-      readInCheckout(dir, extra, 'GIT_COMPOSE_FILE_NOT_FOUND', 'extra compose file');
-    const envPath = join(dir, dirname(link.composePath), '.env');
-    const git: RevisionGit = {
-      repositoryId: repository.id,
-      url: repository.url,
-      ref: target.ref,
-      commit: info.commit,
-      author: info.author,
-      message: info.message,
-      date: info.date,
-      composePath: link.composePath,
-      extraFiles: link.extraFiles,
-    };
+    const { git, input } = await this.checkedOut(environmentId, name, link, repository, source, target);
     const deploy = () =>
       this.options.stackService.deploy(
         environmentId,
         name,
-        {
-          compose: composeText,
-          env: existsSync(envPath) ? readFileSync(envPath, 'utf8') : '',
-          variables: how.variables,
-          git,
-        },
+        { ...input, variables: how.variables },
         { principal: how.principal, mode: how.mode, origin: 'git', trigger: how.trigger },
       );
     // A push or a poll during a running deploy waits for it (a person gets STACK_BUSY at once).
@@ -568,12 +548,64 @@ export class GitStacks {
       target: name,
       outcome: 'success',
       status: 202,
-      detail: `${how.trigger}${how.detail ? ` (${how.detail})` : ''}: ${info.commit.slice(0, 12)} "${firstLine(info.message)}" by ${info.author}, job ${job.id}`,
+      detail: `${how.trigger}${how.detail ? ` (${how.detail})` : ''}: ${git.commit.slice(0, 12)} "${firstLine(git.message)}" by ${git.author}, job ${job.id}`,
     });
     await this.prune(environmentId, name).catch((error) =>
       this.options.logger.warn('could not prune old checkouts', { stack: name, error }),
     );
-    return { stack: name, job, commit: info.commit };
+    return { stack: name, job, commit: git.commit };
+  }
+
+  /**
+   * The commit checked out in the stack's folder and its files read: the deploy input and the
+   * revision's Git record. A missing compose file is refused here, before anything is deployed.
+   */
+  private async checkedOut(
+    environmentId: number,
+    name: string,
+    link: Omit<StackGitInput, 'extraFiles'> & { extraFiles: string[] },
+    repository: GitRepositoryView,
+    source: GitSource,
+    target: ResolvedRef,
+  ): Promise<{ git: RevisionGit; input: { compose: string; env: string; git: RevisionGit } }> {
+    const dir = this.options.stackService.checkoutDir(environmentId, name, target.commit);
+    const info = await this.ensureCheckout(source, target, dir);
+    const compose = readInCheckout(dir, link.composePath, 'GIT_COMPOSE_FILE_NOT_FOUND', 'compose file');
+    for (const extra of link.extraFiles)
+      readInCheckout(dir, extra, 'GIT_COMPOSE_FILE_NOT_FOUND', 'extra compose file');
+    const envPath = join(dir, dirname(link.composePath), '.env');
+    const git: RevisionGit = {
+      repositoryId: repository.id,
+      url: repository.url,
+      ref: target.ref,
+      commit: info.commit,
+      author: info.author,
+      message: info.message,
+      date: info.date,
+      composePath: link.composePath,
+      extraFiles: link.extraFiles,
+    };
+    return { git, input: { compose, env: existsSync(envPath) ? readFileSync(envPath, 'utf8') : '', git } };
+  }
+
+  /**
+   * What "pull and redeploy" would change: the ref's commit now, checked out and planned against
+   * what runs, with nothing pulled, created or recorded.
+   */
+  async preview(environmentId: number, name: string): Promise<GitPreviewView> {
+    const record = await this.stackOf(environmentId, name);
+    const link = await this.options.git.stackGit(record.id);
+    if (!link) throw notGit(name);
+    const repository = await this.repositoryOf(environmentId, link.repositoryId);
+    const source = await this.sourceOf(link.repositoryId);
+    const target = await resolveRef(source, link.ref, this.maxBytes);
+    const { git, input } = await this.checkedOut(environmentId, name, link, repository, source, target);
+    const current = await this.options.stacks.current(record.id);
+    return {
+      ...(await this.options.stackService.preview(environmentId, name, input)),
+      commit: { commit: git.commit, author: git.author, message: git.message, date: git.date },
+      runningCommit: current?.git?.commit ?? null,
+    };
   }
 
   /** The commit's checkout, fetched into a scratch folder and moved in place once complete. */

@@ -247,6 +247,15 @@ export function gitRoutes({ access, gitStacks }: GitRouteDeps) {
         detail: { summary: 'Pull and redeploy: fetch the ref now and deploy its commit', tags },
       },
     )
+    .post('/stacks/:name/git/preview', ({ params }) => gitStacks.preview(params.id, params.name), {
+      access: 'stacks:deploy',
+      params: StackParams,
+      detail: {
+        summary:
+          'Preview "pull and redeploy": the ref is fetched and its commit planned against what runs; nothing is deployed',
+        tags,
+      },
+    })
     .get('/stacks/:name/git/webhook', ({ params }) => gitStacks.stackWebhook(params.id, params.name), {
       access: 'stacks:deploy',
       params: StackParams,
