@@ -1,6 +1,8 @@
 // Typed access to the Windflow API. Every error answer becomes an ApiError carrying the
-// server's code and message, which pages show to the person.
+// server's code and message, which pages show to the person, and the answer's other fields
+// (for example the host key an SSH server showed), which pages can act on.
 import type { EnvironmentInfo } from '../../src/docker/views.ts';
+import type { ShownHostKey } from '../../src/git/ssh-errors.ts';
 import type {
   AgentConnectionEvent,
   EdgeEnrolment,
@@ -16,16 +18,34 @@ export type {
   EnvironmentInput,
   EnvironmentType,
 } from '../../src/store/records.ts';
-export type { EnvironmentInfo };
+export type { EnvironmentInfo, ShownHostKey };
+
+/** The fields of an error answer besides `code` and `message`. */
+export type ErrorDetails = Record<string, unknown>;
 
 export class ApiError extends Error {
+  /** The key an SSH server showed (UNKNOWN_HOST_KEY, HOST_KEY_MISMATCH): to confirm and pin. */
+  readonly hostKey?: ShownHostKey;
+  /** The pinned host key's fingerprint the server's did not match (HOST_KEY_MISMATCH). */
+  readonly expectedFingerprint?: string;
+
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Every other field of the answer, as sent. */
+    readonly details: ErrorDetails = {},
   ) {
     super(message);
+    const { hostKey, expectedFingerprint } = details;
+    if (isShownHostKey(hostKey)) this.hostKey = hostKey;
+    if (typeof expectedFingerprint === 'string') this.expectedFingerprint = expectedFingerprint;
   }
+}
+
+function isShownHostKey(value: unknown): value is ShownHostKey {
+  const key = value as Partial<ShownHostKey> | null | undefined;
+  return typeof key?.publicKey === 'string' && typeof key.fingerprint === 'string';
 }
 
 const CSRF_COOKIE = 'windflow_csrf';
@@ -64,12 +84,16 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   if (response.status === 204) return undefined as T;
   const payload = await response.json().catch(() => undefined);
   if (!response.ok) {
-    const { code = 'UNKNOWN', message = `HTTP ${response.status}` } = (payload ?? {}) as {
+    const {
+      code = 'UNKNOWN',
+      message = `HTTP ${response.status}`,
+      ...details
+    } = (payload && typeof payload === 'object' ? payload : {}) as ErrorDetails & {
       code?: string;
       message?: string;
     };
     if (response.status === 401) onUnauthenticated(code);
-    throw new ApiError(response.status, code, message);
+    throw new ApiError(response.status, code, message, details);
   }
   return payload as T;
 }
