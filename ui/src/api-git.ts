@@ -1,5 +1,6 @@
-// Git stacks: an environment's repositories, "test connection", creating a stack from a
-// repository, what a stack follows, pull and redeploy, webhooks and their delivery log.
+// Git stacks: an environment's repositories, "test connection", SSH deploy keys and pinned host
+// keys, creating a stack from a repository, what a stack follows, pull and redeploy, webhooks
+// and their delivery log.
 import type {
   GitRefsView,
   GitRepositoryView,
@@ -8,16 +9,35 @@ import type {
   WebhookDeliveryView,
   WebhookSecretView,
 } from '../../src/docker/views.ts';
-import { call } from './api';
+import { ApiError, call, errorMessage } from './api';
 
 export type { GitRefsView, GitRepositoryView, StackGitView, WebhookDeliveryView, WebhookSecretView };
 
+export type GitAuthChoice = 'none' | 'basic' | 'ssh';
+
 export interface Connection {
   url: string;
-  auth: 'none' | 'basic';
+  auth: GitAuthChoice;
   username?: string;
-  /** Password or token: write-only. */
+  /** basic: password or token; ssh: a pasted private key. Write-only. */
   secret?: string;
+  /** ssh: the sealed token of a key made by "Generate deploy key", instead of `secret`. */
+  deployKey?: string;
+  /** ssh: the pasted private key's passphrase, when it is encrypted. */
+  passphrase?: string;
+  /** ssh: the pinned host key (OpenSSH line or SHA256 fingerprint); omitted on update: kept. */
+  knownHostKey?: string | null;
+}
+
+export type DeployKeyKind = 'ed25519' | 'rsa';
+
+/** A new deploy key: its public half to add on the Git server, the private half sealed. */
+export interface GeneratedDeployKey {
+  kind: DeployKeyKind;
+  publicKey: string;
+  fingerprint: string;
+  /** Opaque: passed back as `deployKey` to test, create or update a repository. */
+  deployKey: string;
 }
 
 export interface GitLink {
@@ -44,6 +64,19 @@ export const gitApi = {
     call<GitRepositoryView[]>('GET', `${git(environmentId)}/repositories`),
   createRepository: (environmentId: number, input: Connection & { name: string }) =>
     call<GitRepositoryView>('POST', `${git(environmentId)}/repositories`, input),
+  updateRepository: (environmentId: number, repositoryId: number, input: Connection & { name: string }) =>
+    call<GitRepositoryView>('PUT', `${git(environmentId)}/repositories/${repositoryId}`, input),
+  /** Pins (or replaces) a saved repository's SSH host key, keeping the rest of it. */
+  pinHostKey: (environmentId: number, repository: GitRepositoryView, knownHostKey: string) =>
+    gitApi.updateRepository(environmentId, repository.id, {
+      name: repository.name,
+      url: repository.url,
+      auth: repository.auth,
+      username: repository.username,
+      knownHostKey,
+    }),
+  generateDeployKey: (environmentId: number, kind: DeployKeyKind) =>
+    call<GeneratedDeployKey>('POST', `${git(environmentId)}/deploy-keys`, { kind }),
   test: (environmentId: number, input: Connection) =>
     call<GitRefsView>('POST', `${git(environmentId)}/test`, input),
   refs: (environmentId: number, repositoryId: number) =>
@@ -69,4 +102,21 @@ export const gitApi = {
 /** The webhook's full URL as the Git server must call it (Windflow may sit under a path prefix). */
 export function webhookUrl(path: string): string {
   return new URL(path.replace(/^\//, ''), document.baseURI).toString();
+}
+
+/** An answer that asks the person about an SSH server's host key: a first connection, or a changed key. */
+export function hostKeyQuestion(error: unknown): ApiError | undefined {
+  return error instanceof ApiError &&
+    error.hostKey &&
+    (error.code === 'UNKNOWN_HOST_KEY' || error.code === 'HOST_KEY_MISMATCH')
+    ? error
+    : undefined;
+}
+
+/** A failure as the person should read it: what to do about it where the server's words do not say. */
+export function gitErrorText(error: unknown): string {
+  const message = errorMessage(error);
+  if (error instanceof ApiError && error.code === 'SSH_AUTH_FAILED')
+    return `The server refused the SSH key: add its public key to the repository as a deploy key (read-only is enough), then test again. (${message})`;
+  return message;
 }
