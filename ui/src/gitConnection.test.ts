@@ -1,7 +1,16 @@
 // The "From Git" form's connection rules: which URLs are SSH, the authentication a URL calls
 // for, the host named in host-key questions, and that only the chosen credentials are sent.
 import { describe, expect, test } from 'bun:test';
-import { authForUrl, connectionOf, emptyDraft, hasKey, hostOf, repositoryName } from './gitConnection';
+import type { GitRepositoryView } from './api-git';
+import {
+  authForUrl,
+  connectionOf,
+  draftOf,
+  emptyDraft,
+  hasKey,
+  hostOf,
+  repositoryName,
+} from './gitConnection';
 
 describe('URLs', () => {
   test('ssh:// and scp-like addresses call for an SSH key; http(s) and local paths do not', () => {
@@ -87,5 +96,55 @@ describe('what is sent', () => {
       knownHostKey: null,
     });
     expect(connectionOf({ ...pasted, passphrase: 'pw' })).toMatchObject({ passphrase: 'pw' });
+  });
+});
+
+describe('a saved repository', () => {
+  const repository = (auth: GitRepositoryView['auth'], hasSecret = true): GitRepositoryView => ({
+    id: 1,
+    environmentId: 1,
+    name: 'app',
+    url: auth === 'ssh' ? 'git@host:team/app.git' : 'https://host/team/app.git',
+    auth,
+    username: auth === 'basic' ? 'me' : '',
+    hasSecret,
+    publicKey: auth === 'ssh' ? 'ssh-ed25519 AAAA windflow-deploy-key' : null,
+    hostKeyFingerprint: auth === 'ssh' ? 'SHA256:pinned' : null,
+    webhookPath: '/api/git/webhooks/x',
+    stacks: 1,
+    createdAt: '',
+    updatedAt: '',
+  });
+
+  test('SSH: its key and pin are kept (left out) until replaced; a new pin or a forgotten one is sent', () => {
+    const draft = draftOf(repository('ssh'));
+    expect([draft.keySource, draft.knownHostFingerprint, hasKey(draft)]).toEqual([
+      'keep',
+      'SHA256:pinned',
+      true,
+    ]);
+    expect(connectionOf(draft)).toEqual({ url: 'git@host:team/app.git', auth: 'ssh' });
+    expect(connectionOf({ ...draft, knownHostKey: null })).toEqual({
+      url: 'git@host:team/app.git',
+      auth: 'ssh',
+      knownHostKey: null,
+    });
+    const generated = {
+      kind: 'rsa' as const,
+      publicKey: 'ssh-rsa AAAA',
+      fingerprint: 'SHA256:n',
+      deployKey: 'new',
+    };
+    expect(connectionOf({ ...draft, keySource: 'generate', generated })).toMatchObject({ deployKey: 'new' });
+  });
+
+  test('basic: the stored password is kept while none is typed; another authentication needs its own secret', () => {
+    const draft = draftOf(repository('basic'));
+    expect(connectionOf(draft)).toEqual({ url: 'https://host/team/app.git', auth: 'basic', username: 'me' });
+    expect(connectionOf({ ...draft, password: 'new' })).toMatchObject({ secret: 'new' });
+    const toSsh = { ...draft, url: 'git@host:team/app.git', auth: 'ssh' as const };
+    expect([toSsh.keySource, hasKey(toSsh)]).toEqual(['generate', false]);
+    const fromNone = draftOf(repository('none', false));
+    expect(connectionOf({ ...fromNone, auth: 'basic', username: 'me' })).toMatchObject({ secret: '' });
   });
 });

@@ -1,8 +1,9 @@
-// A repository connection as the "From Git" form edits it: the URL, how to authenticate (none,
-// user and token, or an SSH key made here or pasted), and the SSH host key pinned so far; and
-// what of it goes to the API. Pure, so the rules are tested without a browser.
+// A repository connection as the forms edit it (a new repository, or a saved one's): the URL,
+// how to authenticate (none, user and token, or an SSH key made here, pasted or kept), and the
+// SSH host key pinned so far; and what of it goes to the API. A saved repository's password, key
+// and pin are kept unless changed. Pure, so the rules are tested without a browser.
 import { isSshUrl, parseSshUrl } from '../../src/git/ssh-url.ts';
-import type { Connection, GeneratedDeployKey, GitAuthChoice } from './api-git';
+import type { Connection, GeneratedDeployKey, GitAuthChoice, GitRepositoryView } from './api-git';
 
 export interface ConnectionDraft {
   url: string;
@@ -11,16 +12,18 @@ export interface ConnectionDraft {
   username: string;
   /** basic: password or token */
   password: string;
-  /** ssh: where the private key comes from */
-  keySource: 'generate' | 'paste';
+  /** ssh: where the private key comes from ('keep': the saved repository's) */
+  keySource: 'keep' | 'generate' | 'paste';
   /** ssh: the deploy key made by "Generate deploy key" */
   generated: GeneratedDeployKey | null;
   /** ssh: a pasted private key and its passphrase */
   privateKey: string;
   passphrase: string;
-  /** ssh: the host key trusted so far (OpenSSH line) and its fingerprint, to show */
-  knownHostKey: string | null;
+  /** ssh: the host key trusted (OpenSSH line; undefined: the saved one) and its fingerprint, to show */
+  knownHostKey: string | null | undefined;
   knownHostFingerprint: string | null;
+  /** A saved repository's: the authentication whose secret (password, token or key) is stored. */
+  stored: GitAuthChoice | null;
 }
 
 export function emptyDraft(): ConnectionDraft {
@@ -35,7 +38,28 @@ export function emptyDraft(): ConnectionDraft {
     passphrase: '',
     knownHostKey: null,
     knownHostFingerprint: null,
+    stored: null,
   };
+}
+
+/** A saved repository's connection to change: what is stored is kept until replaced. */
+export function draftOf(repository: GitRepositoryView): ConnectionDraft {
+  const stored = repository.hasSecret ? repository.auth : null;
+  return {
+    ...emptyDraft(),
+    url: repository.url,
+    auth: repository.auth,
+    username: repository.username,
+    keySource: stored === 'ssh' ? 'keep' : 'generate',
+    knownHostKey: undefined,
+    knownHostFingerprint: repository.hostKeyFingerprint,
+    stored,
+  };
+}
+
+/** Whether the stored password (basic) is kept: it is, when none is typed. */
+export function keepsPassword(draft: ConnectionDraft): boolean {
+  return draft.stored === 'basic' && draft.password === '';
 }
 
 /** The authentication a URL calls for when the one chosen cannot work with it. */
@@ -71,6 +95,7 @@ export function repositoryName(url: string): string {
 
 /** Whether the draft names the key to log in with (ssh), so a test can be run. */
 export function hasKey(draft: ConnectionDraft): boolean {
+  if (draft.keySource === 'keep') return draft.stored === 'ssh';
   return draft.keySource === 'generate' ? draft.generated !== null : draft.privateKey.trim().length > 0;
 }
 
@@ -78,11 +103,19 @@ export function hasKey(draft: ConnectionDraft): boolean {
 export function connectionOf(draft: ConnectionDraft): Connection {
   const url = draft.url.trim();
   if (draft.auth === 'basic')
-    return { url, auth: 'basic', username: draft.username.trim(), secret: draft.password };
+    return {
+      url,
+      auth: 'basic',
+      username: draft.username.trim(),
+      ...(keepsPassword(draft) ? {} : { secret: draft.password }),
+    };
   if (draft.auth !== 'ssh') return { url, auth: 'none' };
   const key =
-    draft.keySource === 'generate'
-      ? { deployKey: draft.generated?.deployKey }
-      : { secret: draft.privateKey, ...(draft.passphrase ? { passphrase: draft.passphrase } : {}) };
-  return { url, auth: 'ssh', ...key, knownHostKey: draft.knownHostKey };
+    draft.keySource === 'keep'
+      ? {}
+      : draft.keySource === 'generate'
+        ? { deployKey: draft.generated?.deployKey }
+        : { secret: draft.privateKey, ...(draft.passphrase ? { passphrase: draft.passphrase } : {}) };
+  const pin = draft.knownHostKey === undefined ? {} : { knownHostKey: draft.knownHostKey };
+  return { url, auth: 'ssh', ...key, ...pin };
 }
