@@ -115,8 +115,7 @@ export function hostKeyQuestion(error: unknown): ApiError | undefined {
 
 /** A failure as the person should read it: what to do about it where the server's words do not say. */
 export function gitErrorText(error: unknown): string {
-  const message = errorMessage(error);
   if (error instanceof ApiError && error.code === 'SSH_AUTH_FAILED')
-    return `The server refused the SSH key: add its public key to the repository as a deploy key (read-only is enough), then test again. (${message})`;
-  return message;
+    return 'The server refused the SSH key: add its public key to the repository as a deploy key (read-only is enough), or check the user name in the URL, then test again.';
+  return errorMessage(error);
 }
