@@ -1,7 +1,9 @@
-// Git stacks in Chromium against the built binary and the test bed's Git server (smart HTTP
-// with basic auth; SSH comes with the SSH transport): add a stack from a repository with "Test
-// connection" listing its branches, copy the stack's webhook URL and secret, push a commit, let
-// the test play the Git server's delivery, and see the new commit deployed on the stack page.
+// Git stacks in Chromium against the built binary and the test bed's Git server over SSH (HTTP
+// is covered by the backend's tests): generate a deploy key in the form, trust the server's host
+// key on first contact (its fingerprint checked against the server's own), be told the key is
+// refused until it is added on the server, add it, see the branches, create the stack; then copy
+// the stack's webhook URL and secret, push a commit, let the test play the Git server's
+// delivery, and see the new commit deployed on the stack page.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { DockerClient } from '../../src/docker/client.ts';
 import { down } from '../../src/docker/compose/operations.ts';
 import { type RunningBinary, startBinary } from '../../src/testing/binary.ts';
 import { launchChromium } from '../../src/testing/browser.ts';
-import { createTestRepo, type TestRepo } from '../../src/testing/git-repos.ts';
+import { authorizeDeployKey, createTestRepo, type TestRepo } from '../../src/testing/git-repos.ts';
 import { ApiSession, logInPage } from '../../src/testing/session.ts';
 import { testbed } from '../../src/testing/testbed.ts';
 
@@ -26,6 +28,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let repo: TestRepo;
+let revokeDeployKey: (() => void) | undefined;
 
 const composeText = (message: string) => `services:
   web:
@@ -50,6 +53,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  revokeDeployKey?.();
   await browser?.close();
   await server?.stop();
   await down(docker, name, { volumes: true }).catch(() => undefined);
@@ -63,16 +67,30 @@ async function webMessage(): Promise<string | undefined> {
   return (container?.Config.Env as string[] | undefined)?.find((entry) => entry.startsWith('MESSAGE='));
 }
 
-test('add a Git stack, copy its webhook, push, and see the new commit deployed', async () => {
+test('add a Git stack over SSH with a deploy key, copy its webhook, push, and see the new commit deployed', async () => {
   await page.getByRole('link', { name: 'Stacks' }).click();
   await page.getByTestId('stack-create-git').click();
-  await page.getByTestId('git-url').fill(repo.httpUrl);
-  await page.getByTestId('git-auth').selectOption('basic');
-  await page.getByTestId('git-username').fill(bed.gitHttp.username);
-  await page.getByTestId('git-secret').fill('not the password');
+  await page.getByTestId('git-url').fill(repo.sshUrl);
+  expect(await page.getByTestId('git-auth').inputValue()).toBe('ssh');
+  await page.getByTestId('git-generate-key').click();
+  const deployKey = page.getByTestId('git-deploy-key');
+  await deployKey.getByRole('button', { name: 'Copy public key' }).click();
+  const publicKey = String(await page.evaluate('navigator.clipboard.readText()'));
+  expect(publicKey).toMatch(/^ssh-ed25519 AAAA[A-Za-z0-9+/]+=* windflow-deploy-key$/);
+  expect(await deployKey.getByTestId('git-deploy-key-fingerprint').textContent()).toMatch(/^SHA256:/);
+
+  // First contact: the server's host key is shown to confirm, then pinned and the test rerun.
   await page.getByTestId('git-test').click();
-  await page.getByTestId('git-notice').getByText('refused the credentials').waitFor();
-  await page.getByTestId('git-secret').fill(bed.gitHttp.password);
+  const unknown = page.getByTestId('git-host-key-unknown');
+  await unknown.waitFor();
+  expect(await unknown.getByTestId('git-host-key-fingerprint').textContent()).toBe(
+    bed.gitSsh.hostKeyFingerprint,
+  );
+  await unknown.getByRole('button', { name: 'Trust this host key' }).click();
+  await page.getByTestId('git-pinned-host-key').getByText(bed.gitSsh.hostKeyFingerprint).waitFor();
+  // The key is not on the server yet: the form says what to do.
+  await page.getByTestId('git-notice').getByText('The server refused the SSH key').waitFor();
+  revokeDeployKey = authorizeDeployKey(publicKey);
   await page.getByTestId('git-test').click();
   await page.getByTestId('git-branches').getByText('Branches: main').waitFor();
   await page.getByTestId('git-stack-name').fill(name);
@@ -87,6 +105,16 @@ test('add a Git stack, copy its webhook, push, and see the new commit deployed',
 
   await page.getByRole('button', { name: 'Git', exact: true }).click();
   await page.getByTestId('git-follows').getByText('main').waitFor();
+  const ssh = page.getByTestId('git-repository-ssh');
+  expect(await ssh.getByTestId('git-repository-host-key').textContent()).toBe(bed.gitSsh.hostKeyFingerprint);
+  await ssh.getByText(publicKey.split(' ')[1] as string).waitFor();
+  // Saving the connection unchanged keeps the sealed key and the pin: it still connects.
+  await page.getByTestId('git-edit-connection').click();
+  const edit = page.getByTestId('git-repository-edit');
+  expect(await edit.getByTestId('git-key-keep').isChecked()).toBe(true);
+  await edit.getByTestId('git-repository-save').click();
+  await edit.getByText('Saved. Connected: 1 branch(es)').waitFor();
+  await edit.getByRole('button', { name: 'Close' }).click();
   await page.getByTestId('git-show-webhooks').click();
   const own = page.locator('[data-webhook="stack"]');
   await own.getByRole('button', { name: 'Copy URL' }).click();
