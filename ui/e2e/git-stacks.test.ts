@@ -3,7 +3,8 @@
 // key on first contact (its fingerprint checked against the server's own), be told the key is
 // refused until it is added on the server, add it, see the branches, create the stack; then copy
 // the stack's webhook URL and secret, push a commit, let the test play the Git server's
-// delivery, and see the new commit deployed on the stack page.
+// delivery, and see the new commit deployed on the stack page; last, a host key that no longer
+// matches the pin is shown with both fingerprints and replaced only when asked.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DockerClient } from '../../src/docker/client.ts';
 import { down } from '../../src/docker/compose/operations.ts';
+import type { GitRepositoryView } from '../../src/docker/views.ts';
 import { type RunningBinary, startBinary } from '../../src/testing/binary.ts';
 import { launchChromium } from '../../src/testing/browser.ts';
 import { authorizeDeployKey, createTestRepo, type TestRepo } from '../../src/testing/git-repos.ts';
@@ -29,6 +31,7 @@ let context: BrowserContext;
 let page: Page;
 let repo: TestRepo;
 let revokeDeployKey: (() => void) | undefined;
+let api: ApiSession;
 
 const composeText = (message: string) => `services:
   web:
@@ -42,7 +45,7 @@ const composeText = (message: string) => `services:
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'windflow-git-e2e-'));
   server = await startBinary({ dataDir, dockerSocket: bed.dockerSocket });
-  await ApiSession.forServer(server.url).setUpAdmin();
+  api = await ApiSession.forServer(server.url).setUpAdmin();
   repo = createTestRepo('e2e');
   repo.commit({ 'deploy/compose.yaml': composeText('one') }, 'first version');
   browser = await launchChromium();
@@ -158,4 +161,37 @@ test('add a Git stack over SSH with a deploy key, copy its webhook, push, and se
     .getByText('webhook')
     .first()
     .waitFor();
+
+  // The server no longer shows the pinned key (as after a reinstall, or with someone in between):
+  // "Pull and redeploy" fetches nothing, shows both fingerprints, and replaces the pin only when asked.
+  const environments = (await api.call('GET', '/api/environments')).body as { id: number }[];
+  const repositories = `/api/environments/${environments[0]?.id}/git/repositories`;
+  const [saved] = (await api.call('GET', repositories)).body as GitRepositoryView[];
+  const otherPin = `SHA256:${'A'.repeat(43)}`;
+  const pinned = await api.call('PUT', `${repositories}/${saved?.id}`, {
+    name: saved?.name,
+    url: saved?.url,
+    auth: 'ssh',
+    knownHostKey: otherPin,
+  });
+  expect(pinned.status).toBe(200);
+  await page.getByRole('button', { name: 'Git', exact: true }).click();
+  await page.getByTestId('git-redeploy').click();
+  const changed = page.getByTestId('git-host-key-changed');
+  await changed.waitFor();
+  expect(await changed.getByTestId('git-host-key-expected').textContent()).toBe(otherPin);
+  expect(await changed.getByTestId('git-host-key-fingerprint').textContent()).toBe(
+    bed.gitSsh.hostKeyFingerprint,
+  );
+  await changed.getByRole('button', { name: 'Replace the pinned key with the presented one' }).click();
+  await page.getByTestId('git-repository-host-key').getByText(bed.gitSsh.hostKeyFingerprint).waitFor();
+  await changed.waitFor({ state: 'detached' });
+  // …and then redeployed: a "pull and redeploy" revision follows.
+  const revisions = `/api/environments/${environments[0]?.id}/stacks/${name}/revisions`;
+  const redeployed = async () =>
+    ((await api.call('GET', revisions)).body as { trigger: string }[]).some(
+      (each) => each.trigger === 'manual',
+    );
+  for (let attempt = 0; attempt < 300 && !(await redeployed()); attempt++) await Bun.sleep(200);
+  expect(await redeployed()).toBe(true);
 }, 240_000);
