@@ -2,6 +2,8 @@
 // keys, creating a stack from a repository, what a stack follows, pull and redeploy, webhooks
 // and their delivery log.
 import type {
+  DeployKeyView,
+  GitAuthKind,
   GitRefsView,
   GitRepositoryView,
   Job,
@@ -11,13 +13,19 @@ import type {
 } from '../../src/docker/views.ts';
 import { ApiError, call, errorMessage } from './api';
 
-export type { GitRefsView, GitRepositoryView, StackGitView, WebhookDeliveryView, WebhookSecretView };
-
-export type GitAuthChoice = 'none' | 'basic' | 'ssh';
+export type {
+  DeployKeyView,
+  GitAuthKind,
+  GitRefsView,
+  GitRepositoryView,
+  StackGitView,
+  WebhookDeliveryView,
+  WebhookSecretView,
+};
 
 export interface Connection {
   url: string;
-  auth: GitAuthChoice;
+  auth: GitAuthKind;
   username?: string;
   /** basic: password or token; ssh: a pasted private key. Write-only. */
   secret?: string;
@@ -27,17 +35,6 @@ export interface Connection {
   passphrase?: string;
   /** ssh: the pinned host key (OpenSSH line or SHA256 fingerprint); omitted on update: kept. */
   knownHostKey?: string | null;
-}
-
-export type DeployKeyKind = 'ed25519' | 'rsa';
-
-/** A new deploy key: its public half to add on the Git server, the private half sealed. */
-export interface GeneratedDeployKey {
-  kind: DeployKeyKind;
-  publicKey: string;
-  fingerprint: string;
-  /** Opaque: passed back as `deployKey` to test, create or update a repository. */
-  deployKey: string;
 }
 
 export interface GitLink {
@@ -75,8 +72,8 @@ export const gitApi = {
       username: repository.username,
       knownHostKey,
     }),
-  generateDeployKey: (environmentId: number, kind: DeployKeyKind) =>
-    call<GeneratedDeployKey>('POST', `${git(environmentId)}/deploy-keys`, { kind }),
+  generateDeployKey: (environmentId: number, kind: DeployKeyView['kind']) =>
+    call<DeployKeyView>('POST', `${git(environmentId)}/deploy-keys`, { kind }),
   test: (environmentId: number, input: Connection) =>
     call<GitRefsView>('POST', `${git(environmentId)}/test`, input),
   refs: (environmentId: number, repositoryId: number) =>

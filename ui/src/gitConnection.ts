@@ -3,11 +3,11 @@
 // SSH host key pinned so far; and what of it goes to the API. A saved repository's password, key
 // and pin are kept unless changed. Pure, so the rules are tested without a browser.
 import { isSshUrl, parseSshUrl } from '../../src/git/ssh-url.ts';
-import type { Connection, GeneratedDeployKey, GitAuthChoice, GitRepositoryView } from './api-git';
+import type { Connection, DeployKeyView, GitAuthKind, GitRepositoryView } from './api-git';
 
 export interface ConnectionDraft {
   url: string;
-  auth: GitAuthChoice;
+  auth: GitAuthKind;
   /** basic */
   username: string;
   /** basic: password or token */
@@ -15,7 +15,7 @@ export interface ConnectionDraft {
   /** ssh: where the private key comes from ('keep': the saved repository's) */
   keySource: 'keep' | 'generate' | 'paste';
   /** ssh: the deploy key made by "Generate deploy key" */
-  generated: GeneratedDeployKey | null;
+  generated: DeployKeyView | null;
   /** ssh: a pasted private key and its passphrase */
   privateKey: string;
   passphrase: string;
@@ -23,7 +23,7 @@ export interface ConnectionDraft {
   knownHostKey: string | null | undefined;
   knownHostFingerprint: string | null;
   /** A saved repository's: the authentication whose secret (password, token or key) is stored. */
-  stored: GitAuthChoice | null;
+  stored: GitAuthKind | null;
 }
 
 export function emptyDraft(): ConnectionDraft {
@@ -63,7 +63,7 @@ export function keepsPassword(draft: ConnectionDraft): boolean {
 }
 
 /** The authentication a URL calls for when the one chosen cannot work with it. */
-export function authForUrl(url: string, auth: GitAuthChoice): GitAuthChoice {
+export function authForUrl(url: string, auth: GitAuthKind): GitAuthKind {
   if (isSshUrl(url.trim())) return 'ssh';
   if (auth === 'ssh' && /^https?:\/\//i.test(url.trim())) return 'none';
   return auth;
