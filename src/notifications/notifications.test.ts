@@ -53,7 +53,7 @@ beforeAll(async () => {
     ),
   ).api;
   receiver = startHttpReceiver();
-  smtp = startSmtpReceiver(SMTP_LOGIN);
+  smtp = await startSmtpReceiver(SMTP_LOGIN);
 });
 afterAll(async () => {
   receiver.stop();
