@@ -1,7 +1,9 @@
 // Checks a channel as someone typed it against its kind: known fields only, required ones
-// present, URLs that are http(s) and do not point at Windflow itself, events and severities
-// from the lists, quiet hours as HH:MM in a real time zone. Secrets merge with the stored ones
-// (a name left out keeps its value, '' clears it).
+// present, URLs that are http(s) and do not point at Windflow itself, certificates that are
+// PEM X.509 and valid now, events and severities from the lists, quiet hours as HH:MM in a
+// real time zone. Secrets merge with the stored ones (a name left out keeps its value, ''
+// clears it).
+import { X509Certificate } from 'node:crypto';
 import type { CompleteChannelInput } from '../store/notification-channels.ts';
 import type { NotificationChannel, NotificationChannelInput } from '../store/records.ts';
 import { CHANNEL_KINDS, type ChannelKind } from './channel-kinds.ts';
@@ -137,8 +139,41 @@ function checkValue(kind: ChannelKind, label: string, type: string, value: strin
       .filter(Boolean);
     if (addresses.length === 0 || !addresses.every((address) => EMAIL.test(address)))
       refuse('is a list of e-mail addresses separated by commas');
+  } else if (type === 'certificate') {
+    checkCertificates(kind, label, value);
   }
   if (label === 'From' && !EMAIL.test(value.replace(/^.*<(.+)>$/, '$1'))) refuse('must be an e-mail address');
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** One or more PEM certificates (a CA, or a chain of them), each parsable and valid today. */
+function checkCertificates(kind: ChannelKind, label: string, value: string): void {
+  const refuse = (what: string) => {
+    throw new ChannelInputError('INVALID_CERTIFICATE', `${kind.label}: ${label} ${what}`);
+  };
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value))
+    refuse(
+      'is a private key; paste the certificate (-----BEGIN CERTIFICATE-----) instead, the key stays on the server',
+    );
+  const blocks = value.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0)
+    refuse('must be a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)');
+  const now = Date.now();
+  blocks.forEach((block, index) => {
+    const which = blocks.length > 1 ? `(certificate ${index + 1}) ` : '';
+    let certificate: X509Certificate | undefined;
+    try {
+      certificate = new X509Certificate(block);
+    } catch {
+      refuse(`${which}is not a readable X.509 certificate`);
+    }
+    if (!certificate) return;
+    if (Date.parse(certificate.validTo) < now)
+      refuse(`${which}expired on ${new Date(certificate.validTo).toISOString().slice(0, 10)}`);
+    if (Date.parse(certificate.validFrom) > now)
+      refuse(`${which}is not valid before ${new Date(certificate.validFrom).toISOString().slice(0, 10)}`);
+  });
 }
 
 function safeOrigin(url: string): string {

@@ -25,7 +25,8 @@ export interface ChannelField {
   required: boolean;
   /** Sealed at rest and never returned. */
   secret: boolean;
-  type: 'text' | 'url' | 'number' | 'select' | 'list';
+  /** certificate: one or more PEM certificates, several lines. */
+  type: 'text' | 'url' | 'number' | 'select' | 'list' | 'certificate';
   options?: string[];
   default?: string;
   help?: string;
@@ -334,16 +335,24 @@ const email: ChannelKind = {
     field('to', 'To', 'list', { help: 'addresses separated by commas' }),
     field('username', 'User name', 'text', { required: false }),
     secret('password', 'Password', { required: false }),
+    field('caCertificate', 'CA certificate', 'certificate', {
+      required: false,
+      help: "PEM of the CA that signed the server's certificate, for a relay with an internal CA; trusted instead of the system's CAs",
+    }),
   ],
   destinations: () => [],
   async send(message, { settings, secrets }) {
     const security = settings.security || 'starttls';
+    const port = Number(settings.port || 587);
+    // requireTLS makes nodemailer refuse (ETLS) a server that will not upgrade instead of
+    // going on in plain text; it authenticates only after the upgrade.
     const transport = nodemailer.createTransport({
       host: settings.host,
-      port: Number(settings.port || 587),
+      port,
       secure: security === 'tls',
       requireTLS: security === 'starttls',
       ignoreTLS: security === 'none',
+      tls: settings.caCertificate ? { ca: settings.caCertificate } : undefined,
       auth: settings.username ? { user: settings.username, pass: secrets.password ?? '' } : undefined,
       connectionTimeout: TIMEOUT_MS,
       greetingTimeout: TIMEOUT_MS,
@@ -357,17 +366,71 @@ const email: ChannelKind = {
         text: `${message.text}\n\n-- \nWindflow · ${message.severity}`,
       });
     } catch (error) {
-      throw describeSmtpError(error as Error & { code?: string; responseCode?: number; response?: string });
+      throw describeSmtpError(error as SmtpError, {
+        host: settings.host ?? '',
+        port,
+        customCa: Boolean(settings.caCertificate),
+      });
     } finally {
       transport.close();
     }
   },
 };
 
+/** What nodemailer throws: its own code, and the socket's or TLS's code as originalCode. */
+type SmtpError = Error & {
+  code?: string;
+  originalCode?: string;
+  command?: string;
+  responseCode?: number;
+  response?: string;
+};
+
+/** OpenSSL's verdicts on a chain that does not lead to a trusted CA. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/**
+ * Says what went wrong in the words of the setting that fixes it. Each message starts with a
+ * fixed phrase (the part tests and people can rely on) and ends with what the server or TLS said.
+ */
 function describeSmtpError(
-  error: Error & { code?: string; responseCode?: number; response?: string },
+  error: SmtpError,
+  channel: { host: string; port: number; customCa: boolean },
 ): DeliveryError {
   const reply = error.response ? `: ${error.response}` : `: ${error.message}`;
+  const cause = error.originalCode ?? error.code ?? '';
+  if (UNTRUSTED_CERTIFICATE.has(cause))
+    return new DeliveryError(
+      channel.customCa
+        ? `The SMTP server's certificate is not trusted: it is not signed by the channel's CA certificate (${error.message})`
+        : `The SMTP server's certificate is not trusted (${error.message}); for a relay with an internal CA, set the channel's CA certificate`,
+      false,
+    );
+  if (cause === 'CERT_HAS_EXPIRED' || cause === 'CERT_NOT_YET_VALID')
+    return new DeliveryError(`The SMTP server's certificate is not valid now (${error.message})`, false);
+  if (cause === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return new DeliveryError(
+      `The SMTP server's certificate is not for ${channel.host} (${error.message}); use the name the certificate is for`,
+      false,
+    );
+  if (error.code === 'ETLS' && error.command === 'STARTTLS')
+    return new DeliveryError(
+      `The SMTP server does not offer STARTTLS${reply}; nothing was sent (for TLS from the start, as on port 465, choose security tls)`,
+      false,
+    );
+  if (cause === 'ERR_SSL_WRONG_VERSION_NUMBER' || cause === 'ERR_SSL_PACKET_LENGTH_TOO_LONG')
+    return new DeliveryError(
+      `The SMTP server did not answer in TLS${reply}; a server on port ${channel.port} that starts in plain text needs security starttls`,
+      false,
+    );
   if (error.code === 'EAUTH')
     return new DeliveryError(`The SMTP server refused the credentials${reply}`, false);
   if (error.code === 'ENOAUTH')

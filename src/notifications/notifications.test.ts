@@ -1,15 +1,18 @@
 // Notifications end to end through the API and the Notifier: every service's payload checked
-// against its documented format on a local receiver, e-mail through a real SMTP exchange, a
+// against its documented format on a local receiver, e-mail through a real SMTP exchange (plain,
+// STARTTLS and implicit TLS with the test bed's CA, refusals that never send credentials), a
 // receiver answering 500 retried and logged, digests, event and severity choices, quiet hours,
 // sealed secrets, and bad input (unknown kind, bad SMTP credentials, a URL that is Windflow).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Elysia } from 'elysia';
 import { type LocalEnvironment, localEnvironment, routesApp } from '../http/routes/docker-test-fixture.ts';
 import { notificationRoutes } from '../http/routes/notifications.ts';
 import { type HttpReceiver, startHttpReceiver } from '../testing/http-receiver.ts';
 import type { ApiSession } from '../testing/session.ts';
-import { type SmtpReceiver, startSmtpReceiver } from '../testing/smtp-receiver.ts';
+import { type SmtpReceiver, type SmtpReceiverOptions, startSmtpReceiver } from '../testing/smtp-receiver.ts';
+import { testbed } from '../testing/testbed.ts';
 import type { NotificationEvent } from './events.ts';
 
 let env: LocalEnvironment;
@@ -37,6 +40,23 @@ async function channel(body: Record<string, unknown>) {
 async function removeChannels() {
   for (const each of (await api.call('GET', '/api/notifications/channels')).body)
     await api.call('DELETE', `/api/notifications/channels/${each.id}`);
+}
+
+/**
+ * Tests the channel, then sends it an event: both fail at once, the test as 502
+ * CHANNEL_TEST_FAILED and the delivery after one attempt (no retry).
+ */
+async function failsWithoutRetry(channelId: number) {
+  const refused = await api.call('POST', `/api/notifications/channels/${channelId}/test`);
+  expect([refused.status, refused.body.code]).toEqual([502, 'CHANNEL_TEST_FAILED']);
+  env.services.notifier.notify(event());
+  await env.services.notifier.idle();
+  const log = (await api.call('GET', `/api/notifications/deliveries?channelId=${channelId}`)).body;
+  expect(log.map((entry: { status: string; attempts: number }) => [entry.status, entry.attempts])).toEqual([
+    ['failed', 1],
+    ['failed', 1],
+  ]);
+  return { message: refused.body.message as string, log };
 }
 
 beforeAll(async () => {
@@ -235,20 +255,200 @@ test('e-mail goes through a real SMTP exchange; wrong credentials are a clear er
   expect(mail?.data).toContain('Subject: [Windflow] web-1 updated to v2');
   expect(mail?.data).toContain('from sha256:aaa to sha256:bbb');
 
-  const bad = await channel({ name: 'bad mail', kind: 'email', settings, secrets: { password: 'wrong' } });
-  const refused = await api.call('POST', `/api/notifications/channels/${bad.id}/test`);
-  expect(refused.status).toBe(502);
-  expect(refused.body.code).toBe('CHANNEL_TEST_FAILED');
-  expect(refused.body.message).toContain('refused the credentials');
-  expect(refused.body.message).toContain('535');
   // Wrong credentials are not retried: they will not get better.
-  env.services.notifier.notify(event());
-  await env.services.notifier.idle();
-  const log = (await api.call('GET', `/api/notifications/deliveries?channelId=${bad.id}`)).body;
-  expect(log.map((entry: { status: string; attempts: number }) => [entry.status, entry.attempts])).toEqual([
-    ['failed', 1],
-    ['failed', 1],
-  ]);
+  const bad = await channel({ name: 'bad mail', kind: 'email', settings, secrets: { password: 'wrong' } });
+  const { message } = await failsWithoutRetry(bad.id);
+  expect(message).toContain('refused the credentials');
+  expect(message).toContain('535');
+});
+
+describe('e-mail over TLS', () => {
+  // The test bed's certificate for 127.0.0.1 and localhost, signed by its own CA: what a company
+  // relay with an internal CA looks like. The system's CAs do not include it.
+  const bed = testbed();
+  const serverTls = {
+    cert: readFileSync(bed.localhostTls.cert, 'utf8'),
+    key: readFileSync(bed.localhostTls.key, 'utf8'),
+  };
+  const testCa = readFileSync(bed.localhostTls.ca, 'utf8');
+  const otherCa = readFileSync(bed.ldap.ca, 'utf8');
+  const receivers: SmtpReceiver[] = [];
+  const tlsReceiver = async (options: SmtpReceiverOptions) => {
+    const started = await startSmtpReceiver(SMTP_LOGIN, { tls: serverTls, ...options });
+    receivers.push(started);
+    return started;
+  };
+  afterAll(() => {
+    for (const each of receivers) each.stop();
+  });
+  const mailChannel = (name: string, on: SmtpReceiver, settings: Record<string, string>) =>
+    channel({
+      name,
+      kind: 'email',
+      settings: {
+        host: '127.0.0.1',
+        port: String(on.port),
+        from: 'windflow@example.org',
+        to: 'ops@example.org',
+        username: SMTP_LOGIN.username,
+        ...settings,
+      },
+      secrets: { password: SMTP_LOGIN.password },
+    });
+  const testChannel = (id: number) => api.call('POST', `/api/notifications/channels/${id}/test`);
+  const verbs = (on: SmtpReceiver) => on.commands.map((command) => command.verb);
+
+  test('STARTTLS on a relay that requires it, with the relay CA as the channel CA certificate', async () => {
+    const relay = await tlsReceiver({ security: 'starttls' });
+    const mail = await mailChannel('starttls', relay, { security: 'starttls', caCertificate: testCa });
+    expect(mail).toMatchObject({ settings: { caCertificate: testCa.trim() } });
+    expect((await testChannel(mail.id)).body).toEqual({ ok: true });
+    env.services.notifier.notify(event({ title: 'over starttls' }));
+    await env.services.notifier.idle();
+    const [testMail, sent] = await relay.waitFor(2);
+    expect(testMail?.secure).toBe(true);
+    expect(sent).toMatchObject({ secure: true, user: 'windflow', to: ['ops@example.org'] });
+    expect(sent?.data).toContain('Subject: [Windflow] over starttls');
+    // Upgraded before anything else: the only commands in clear are EHLO and STARTTLS.
+    expect(relay.commands.filter((command) => !command.secure).map((command) => command.verb)).toEqual([
+      'EHLO',
+      'STARTTLS',
+      'EHLO',
+      'STARTTLS',
+    ]);
+    expect(
+      relay.commands.filter((command) => command.verb === 'AUTH').every((command) => command.secure),
+    ).toBe(true);
+  });
+
+  test('implicit TLS (465), by name and by address', async () => {
+    const relay = await tlsReceiver({ security: 'implicit' });
+    const byAddress = await mailChannel('tls', relay, {
+      security: 'tls',
+      caCertificate: testCa,
+    });
+    expect((await testChannel(byAddress.id)).body).toEqual({ ok: true });
+    const byName = await mailChannel('tls by name', relay, {
+      host: 'localhost',
+      security: 'tls',
+      caCertificate: testCa,
+    });
+    expect((await testChannel(byName.id)).body).toEqual({ ok: true });
+    const mails = await relay.waitFor(2);
+    expect(mails.map((mail) => [mail.secure, mail.user])).toEqual([
+      [true, 'windflow'],
+      [true, 'windflow'],
+    ]);
+    expect(relay.commands.every((command) => command.secure)).toBe(true);
+  });
+
+  test('security starttls never falls back to plain text: no AUTH, no mail, not retried', async () => {
+    const plainOnly = await startSmtpReceiver(SMTP_LOGIN);
+    receivers.push(plainOnly);
+    const mail = await mailChannel('no starttls', plainOnly, { security: 'starttls' });
+    const { message, log } = await failsWithoutRetry(mail.id);
+    expect(message).toStartWith('The SMTP server does not offer STARTTLS');
+    expect(message).toContain('502 5.5.1');
+    expect(log[0].lastError).toStartWith('The SMTP server does not offer STARTTLS');
+    expect(verbs(plainOnly)).toEqual(['EHLO', 'STARTTLS', 'EHLO', 'STARTTLS']);
+    expect(plainOnly.messages).toHaveLength(0);
+
+    // security tls against a server that starts in plain text (587 with the wrong choice).
+    const wrongChoice = await mailChannel('tls on 587', plainOnly, { security: 'tls' });
+    const notTls = await testChannel(wrongChoice.id);
+    expect([notTls.status, notTls.body.code]).toEqual([502, 'CHANNEL_TEST_FAILED']);
+    expect(notTls.body.message).toStartWith('The SMTP server did not answer in TLS');
+    expect(notTls.body.message).toContain('needs security starttls');
+    expect(verbs(plainOnly).filter((verb) => verb === 'AUTH')).toEqual([]);
+  });
+
+  test('a certificate from an untrusted CA is refused before any credentials; the channel CA makes it trusted', async () => {
+    for (const security of ['starttls', 'implicit'] as const) {
+      const relay = await tlsReceiver({ security });
+      const chosen = security === 'implicit' ? 'tls' : 'starttls';
+      const untrusted = await mailChannel(`untrusted ${security}`, relay, { security: chosen });
+      const refused = await testChannel(untrusted.id);
+      expect([refused.status, refused.body.code, security]).toEqual([502, 'CHANNEL_TEST_FAILED', security]);
+      expect(refused.body.message).toStartWith("The SMTP server's certificate is not trusted (");
+      expect(refused.body.message).toContain("set the channel's CA certificate");
+
+      const wrongCa = await mailChannel(`wrong ca ${security}`, relay, {
+        security: chosen,
+        caCertificate: otherCa,
+      });
+      const stillRefused = await testChannel(wrongCa.id);
+      expect(stillRefused.body.message).toStartWith(
+        "The SMTP server's certificate is not trusted: it is not signed by the channel's CA certificate",
+      );
+      expect(verbs(relay).filter((verb) => verb !== 'EHLO' && verb !== 'STARTTLS')).toEqual([]);
+      expect(relay.messages).toHaveLength(0);
+
+      const fixed = await api.call('PATCH', `/api/notifications/channels/${untrusted.id}`, {
+        settings: { caCertificate: testCa },
+      });
+      expect(fixed.status).toBe(200);
+      expect((await testChannel(untrusted.id)).body).toEqual({ ok: true });
+      expect((await relay.waitFor(1))[0]).toMatchObject({ secure: true, user: 'windflow' });
+    }
+  });
+
+  test('a certificate for another name is refused, naming the host', async () => {
+    // Loopback answers on all of 127/8; the certificate is for 127.0.0.1 and localhost only.
+    const relay = await tlsReceiver({ security: 'starttls', hostname: '127.0.0.2' });
+    const mail = await mailChannel('wrong name', relay, {
+      host: '127.0.0.2',
+      security: 'starttls',
+      caCertificate: testCa,
+    });
+    const refused = await testChannel(mail.id);
+    expect([refused.status, refused.body.code]).toEqual([502, 'CHANNEL_TEST_FAILED']);
+    expect(refused.body.message).toStartWith("The SMTP server's certificate is not for 127.0.0.2");
+    expect(verbs(relay)).toEqual(['EHLO', 'STARTTLS']);
+  });
+
+  test('the CA certificate setting takes PEM certificates only', async () => {
+    const base = { host: 'mail.example.org', from: 'a@example.org', to: 'b@example.org' };
+    // A self-signed CA valid only in 2020, made once with `openssl ca -selfsign -startdate
+    // 20200101000000Z -enddate 20210101000000Z` (OpenSSL 3.0's req and x509 refuse past dates).
+    const expiredCa = [
+      '-----BEGIN CERTIFICATE-----',
+      'MIIBZzCCAQ2gAwIBAgIBATAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhXaW5kZmxv',
+      'dyBleHBpcmVkIHRlc3QgQ0EwHhcNMjAwMTAxMDAwMDAwWhcNMjEwMTAxMDAwMDAw',
+      'WjAjMSEwHwYDVQQDDBhXaW5kZmxvdyBleHBpcmVkIHRlc3QgQ0EwWTATBgcqhkjO',
+      'PQIBBggqhkjOPQMBBwNCAASgKP28nasMHokxblCq4FHbqd8HSjbLZ76k/ABl9d6A',
+      'iM87yXQtAGLyOk5ksQOQdYgMIuLIfGFBLV5ewOnKvlNDozIwMDAPBgNVHRMBAf8E',
+      'BTADAQH/MB0GA1UdDgQWBBQHJwHW5v8EUI5JqDqRAEaS/JD+gTAKBggqhkjOPQQD',
+      'AgNIADBFAiEAz6is7MehcIBt0m1fDOxOpM00mE7B8UgQxrZH6b0YwUoCIBvpdFwH',
+      '1QGWbjHxh1BRhLUJLzc68dWV39xABxgFsqh8',
+      '-----END CERTIFICATE-----',
+    ].join('\n');
+    const garbled = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----';
+    const cases: [string, string][] = [
+      ['hello', 'must be a PEM certificate'],
+      [serverTls.key, 'is a private key'],
+      [garbled, 'is not a readable X.509 certificate'],
+      [`${testCa}\n${garbled}`, '(certificate 2) is not a readable X.509 certificate'],
+      [expiredCa, 'expired on 2021-01-01'],
+    ];
+    for (const [caCertificate, message] of cases) {
+      const answer = await api.call('POST', '/api/notifications/channels', {
+        name: 'ca',
+        kind: 'email',
+        settings: { ...base, caCertificate },
+      });
+      expect([answer.status, answer.body.code]).toEqual([400, 'INVALID_CERTIFICATE']);
+      expect(answer.body.message).toContain(message);
+    }
+    // A chain of several (here two CAs, longer than other settings may be) is kept as given.
+    const bundle = `${testCa.trim()}\n${otherCa.trim()}`;
+    const saved = await channel({ name: 'ca', kind: 'email', settings: { ...base, caCertificate: bundle } });
+    const [listed] = (await api.call('GET', '/api/notifications/channels')).body;
+    expect(listed).toMatchObject({ id: saved.id, settings: { caCertificate: bundle } });
+    const cleared = await api.call('PATCH', `/api/notifications/channels/${saved.id}`, {
+      settings: { caCertificate: '' },
+    });
+    expect(cleared.body.settings.caCertificate).toBeUndefined();
+  });
 });
 
 describe('delivery', () => {

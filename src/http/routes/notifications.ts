@@ -47,7 +47,11 @@ const ChannelSchema = t.Object(
 const fields = {
   name: t.String({ minLength: 1, maxLength: 100 }),
   enabled: t.Optional(t.Boolean()),
-  settings: t.Optional(t.Record(t.String(), t.String({ maxLength: 2000 }))),
+  settings: t.Optional(
+    t.Record(t.String(), t.String({ maxLength: 16_000 }), {
+      description: 'by name; a CA certificate (PEM, a chain of several) is the longest',
+    }),
+  ),
   secrets: t.Optional(
     t.Record(t.String(), t.String({ maxLength: 4000 }), {
       description: 'write-only; on update a name left out keeps its value, "" clears it',
