@@ -1,4 +1,5 @@
 // Notification channels, their kinds and the delivery log.
+import type { ChannelField } from '../../src/notifications/channel-kinds.ts';
 import type { NotificationEventType, Severity } from '../../src/notifications/events.ts';
 import type {
   NotificationChannel,
@@ -9,19 +10,8 @@ import { call } from './api';
 
 export type { NotificationChannel, NotificationChannelInput, NotificationDelivery };
 
-export interface ChannelFieldView {
-  name: string;
-  label: string;
-  required: boolean;
-  secret: boolean;
-  type: 'text' | 'url' | 'number' | 'select' | 'list';
-  options?: string[];
-  default?: string;
-  help?: string;
-}
-
 export interface NotificationCatalogue {
-  kinds: { kind: string; label: string; fields: ChannelFieldView[] }[];
+  kinds: { kind: string; label: string; fields: ChannelField[] }[];
   events: { event: NotificationEventType; label: string }[];
   severities: Severity[];
 }
