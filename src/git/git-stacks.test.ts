@@ -7,7 +7,7 @@
 // input (wrong token, missing compose file, missing ref, too large a repository) each a clear
 // error with nothing deployed.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
@@ -397,7 +397,7 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
   }, 60_000);
 });
 
-describe('a repository over the size limit (over HTTP and SSH)', () => {
+describe('a 200 MB repository, over HTTP and SSH', () => {
   let app: TestApp;
   let big: TestRepo;
   afterAll(async () => {
@@ -405,8 +405,8 @@ describe('a repository over the size limit (over HTTP and SSH)', () => {
     await app?.close();
   });
 
-  test('is refused as REPOSITORY_TOO_LARGE with nothing deployed and nothing left on disk', async () => {
-    app = await startTestApp({ gitMaxBytes: 1024 * 1024 });
+  test('is refused at the 64 MiB default limit as REPOSITORY_TOO_LARGE, nothing deployed, nothing left on disk', async () => {
+    app = await startTestApp();
     const admin = await app.session().setUpAdmin();
     const environmentId = (
       await admin.call('POST', '/api/environments', {
@@ -417,8 +417,10 @@ describe('a repository over the size limit (over HTTP and SSH)', () => {
     ).body.id;
     big = createTestRepo('too-large');
     // Random bytes do not compress: the pack is as large as the file.
-    const noise = Buffer.from(crypto.getRandomValues(new Uint8Array(2 * 1024 * 1024))).toString('base64');
-    big.commit({ 'compose.yaml': compose('big'), 'web.env': '', 'noise.txt': noise }, 'big');
+    big.commit(
+      { 'compose.yaml': compose('big'), 'web.env': '', 'big.bin': randomBytes(200 * 1024 * 1024) },
+      'big',
+    );
     const overHttp = {
       name: 'big',
       url: big.httpUrl,
@@ -451,11 +453,12 @@ describe('a repository over the size limit (over HTTP and SSH)', () => {
         status: 413,
         code: 'REPOSITORY_TOO_LARGE',
       });
+      expect(answer.body.message).toContain('64 MiB');
       expect((await admin.call('GET', `/api/environments/${environmentId}/stacks/${stack}`)).status).toBe(
         404,
       );
       const folder = join(app.services.stackService.checkoutDir(environmentId, stack, 'x'), '..');
       expect(Array.from(new Bun.Glob('*').scanSync({ cwd: folder, onlyFiles: false })).length).toBe(0);
     }
-  }, 60_000);
+  }, 180_000);
 });

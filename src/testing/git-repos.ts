@@ -26,10 +26,18 @@ export interface TestRepo {
   remove(): void;
 }
 
-const author = ['-c', 'user.name=Windflow Test', '-c', 'user.email=test@windflow.test'];
+// No zlib: test content is small or random (a 200 MB random file packs in seconds, not tens).
+const gitOptions = [
+  '-c',
+  'user.name=Windflow Test',
+  '-c',
+  'user.email=test@windflow.test',
+  '-c',
+  'core.compression=0',
+];
 
 export function git(cwd: string, ...args: string[]): string {
-  const run = Bun.spawnSync(['git', ...author, ...args], { cwd, stderr: 'pipe' });
+  const run = Bun.spawnSync(['git', ...gitOptions, ...args], { cwd, stderr: 'pipe' });
   if (run.exitCode !== 0) throw new Error(`git ${args.join(' ')}: ${run.stderr.toString()}`);
   return run.stdout.toString().trim();
 }
