@@ -356,6 +356,53 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
     repo.commit({ 'app/compose.yaml': compose('four') }, 'fixed');
   }, 120_000);
 
+  test('Git attached to a stack written in the editor, then detached: it keeps running and stops following', async () => {
+    const stack = name('attached');
+    const written = await admin.call('POST', `${base}/stacks`, {
+      name: stack,
+      compose: compose('editor').replace('    env_file: [web.env]\n', ''),
+    });
+    expect(written.status).toBe(202);
+    expect((await finished(written.body as Job)).status).toBe('succeeded');
+    expect((await environmentOf(stack)).MESSAGE).toBe('editor');
+    // A missing compose file leaves the stack as it was, not following anything.
+    const wrong = await admin.call('PUT', `${base}/stacks/${stack}/git`, {
+      repositoryId: repository.id,
+      ref: 'main',
+      composePath: 'nowhere/compose.yaml',
+    });
+    expect(wrong.body.code).toBe('GIT_COMPOSE_FILE_NOT_FOUND');
+    expect((await admin.call('GET', `${base}/stacks/${stack}/git`)).status).toBe(404);
+
+    const attached = await admin.call('PUT', `${base}/stacks/${stack}/git`, {
+      repositoryId: repository.id,
+      ref: 'staging',
+      composePath: 'app/compose.yaml',
+    });
+    expect(attached.status).toBe(202);
+    expect((await finished(attached.body.job as Job)).status).toBe('succeeded');
+    expect((await environmentOf(stack)).MESSAGE).toBe('staging');
+    const [fromGit, fromEditor] = await revisions(stack);
+    expect(fromGit?.git).toMatchObject({ ref: 'refs/heads/staging', message: 'staging version' });
+    expect(fromEditor?.git).toBeFalsy();
+    const own = (await admin.call('GET', `${base}/stacks/${stack}/git/webhook`)).body as WebhookSecretView;
+
+    const detached = await admin.call('DELETE', `${base}/stacks/${stack}/git`);
+    expect(detached.status).toBe(204);
+    expect((await admin.call('GET', `${base}/stacks/${stack}/git`)).status).toBe(404);
+    expect((await environmentOf(stack)).MESSAGE).toBe('staging');
+    // Its webhook no longer exists: a signed push is refused as unknown and deploys nothing.
+    const count = (await revisions(stack)).length;
+    const push = await deliver(
+      own.webhookPath,
+      own.secret,
+      { ref: 'refs/heads/staging', after: 'b'.repeat(40) },
+      { 'x-windflow-signature': 'sha256={sig}', 'x-windflow-delivery': `detached-${run}` },
+    );
+    expect(push.status).toBe(404);
+    expect(await revisions(stack)).toHaveLength(count);
+  }, 120_000);
+
   test('bad input: wrong token, missing compose file, missing ref, a path out of the repository; nothing deployed', async () => {
     const stack = `wfgit-${dialect.slice(0, 2)}-bad-${run}`;
     const wrong = await admin.call('POST', `${base}/git/repositories`, {
