@@ -680,6 +680,9 @@ export interface GitRepositoryView {
 /** "Pull and redeploy", previewed: the plan for the ref's commit now, against what runs. */
 export interface GitPreviewView extends StackPreview {
   commit: { commit: string; author: string; message: string; date: string };
+  /** The commit's compose file and the .env beside it, to diff against the running ones. */
+  compose: string;
+  env: string;
   /** The commit the stack runs now (null: it runs files that did not come from Git). */
   runningCommit: string | null;
 }

@@ -154,6 +154,8 @@ describe.each(DIALECTS)('Git stacks over SSH on %s', (dialect: Dialect) => {
     expect(planned.runningCommit).toBe(before[0]?.git?.commit as string);
     expect(planned.plan.services[0]?.containers[0]).toMatchObject({ change: 'recreate' });
     expect(planned.currentCompose).toContain('MESSAGE: one');
+    expect(planned.compose).toContain('MESSAGE: two');
+    expect(planned.env).toBe('FROM_DOTENV=repo\n');
     expect(await revisions(stack)).toEqual(before);
     expect(await messageOf(stack)).toBe('one');
     const body = JSON.stringify({

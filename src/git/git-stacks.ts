@@ -604,6 +604,8 @@ export class GitStacks {
     return {
       ...(await this.options.stackService.preview(environmentId, name, input)),
       commit: { commit: git.commit, author: git.author, message: git.message, date: git.date },
+      compose: input.compose,
+      env: input.env,
       runningCommit: current?.git?.commit ?? null,
     };
   }

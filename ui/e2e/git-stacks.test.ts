@@ -2,7 +2,7 @@
 // is covered by the backend's tests): generate a deploy key in the form, trust the server's host
 // key on first contact (its fingerprint checked against the server's own), be told the key is
 // refused until it is added on the server, add it, see the branches, create the stack; then copy
-// the stack's webhook URL and secret, push a commit, let the test play the Git server's
+// the stack's webhook URL and secret, push a commit, preview the pull, let the test play the Git server's
 // delivery, and see the new commit deployed on the stack page; last, a host key that no longer
 // matches the pin is shown with both fingerprints and replaced only when asked.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
@@ -20,6 +20,7 @@ import { authorizeDeployKey, createTestRepo, type TestRepo } from '../../src/tes
 import { ApiSession, logInPage } from '../../src/testing/session.ts';
 import { testbed } from '../../src/testing/testbed.ts';
 
+const SCREENSHOT_DIR = join(import.meta.dir, '..', '..', 'dist', 'screenshots');
 const bed = testbed();
 const docker = new DockerClient({ kind: 'unix', socketPath: bed.dockerSocket });
 const name = `wfe2e-git-${process.pid}-${Date.now().toString(36)}`;
@@ -89,6 +90,7 @@ test('add a Git stack over SSH with a deploy key, copy its webhook, push, and se
   expect(await unknown.getByTestId('git-host-key-fingerprint').textContent()).toBe(
     bed.gitSsh.hostKeyFingerprint,
   );
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'git-ssh-host-key.png'), fullPage: true });
   await unknown.getByRole('button', { name: 'Trust this host key' }).click();
   await page.getByTestId('git-pinned-host-key').getByText(bed.gitSsh.hostKeyFingerprint).waitFor();
   // The key is not on the server yet: the form says what to do.
@@ -129,6 +131,17 @@ test('add a Git stack over SSH with a deploy key, copy its webhook, push, and se
 
   // The test plays the Git server: push, then deliver GitHub's push event, signed.
   const commit = repo.commit({ 'deploy/compose.yaml': composeText('two') }, 'second version');
+  // "Preview pull" first: the new commit, its diff and the plan, with nothing deployed.
+  await page.getByTestId('git-preview').click();
+  const previewed = page.getByTestId('git-preview-result');
+  await previewed
+    .getByTestId('git-preview-commit')
+    .getByText(commit.slice(0, 10))
+    .waitFor({ timeout: 60_000 });
+  await previewed.getByText('second version').waitFor();
+  await previewed.locator('[data-change="web:recreate"]').waitFor();
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'git-preview-pull.png'), fullPage: true });
+  expect(await webMessage()).toBe('MESSAGE=one');
   const body = JSON.stringify({
     ref: 'refs/heads/main',
     after: commit,

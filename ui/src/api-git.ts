@@ -4,6 +4,7 @@
 import type {
   DeployKeyView,
   GitAuthKind,
+  GitPreviewView,
   GitRefsView,
   GitRepositoryView,
   Job,
@@ -16,6 +17,7 @@ import { ApiError, call, errorMessage } from './api';
 export type {
   DeployKeyView,
   GitAuthKind,
+  GitPreviewView,
   GitRefsView,
   GitRepositoryView,
   StackGitView,
@@ -90,6 +92,9 @@ export const gitApi = {
   detach: (environmentId: number, name: string) => call<void>('DELETE', stackGit(environmentId, name)),
   redeploy: (environmentId: number, name: string) =>
     call<RedeployResult>('POST', `${stackGit(environmentId, name)}/redeploy`),
+  /** What "pull and redeploy" would change, with nothing deployed. */
+  preview: (environmentId: number, name: string) =>
+    call<GitPreviewView>('POST', `${stackGit(environmentId, name)}/preview`),
   stackWebhook: (environmentId: number, name: string) =>
     call<WebhookSecretView>('GET', `${stackGit(environmentId, name)}/webhook`),
   stackDeliveries: (environmentId: number, name: string) =>
