@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkout, type GitSource, resolveRef } from '../src/git/git-source.ts';
+import { type GitSource, withGitSession } from '../src/git/git-source.ts';
 import type { Job } from '../src/jobs/job-registry.ts';
 import { createTestRepo } from '../src/testing/git-repos.ts';
 import { startGitStackApp } from '../src/testing/git-stack-app.ts';
@@ -43,10 +43,12 @@ function seed(): void {
 let folder = 0;
 const fresh = () => join(work, `checkout-${folder++}`);
 
+/** As a deploy does: the branch resolved and its commit checked out in one session. */
 async function windflowCheckout(source: GitSource): Promise<void> {
-  const target = await resolveRef(source, 'main');
   const dir = fresh();
-  await checkout(source, target, dir);
+  await withGitSession(source, 64 * 1024 * 1024, async (session) =>
+    session.checkout(await session.resolveRef('main'), dir),
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -1,7 +1,8 @@
 // A Git source: where a repository is and how to authenticate to it, and the three things
 // Windflow does with one — list its branches and tags ("test connection"), resolve a branch, tag
-// or commit to follow, and check one commit out into a folder (shallow where it can be). The
-// carrier is an isomorphic-git `http` plugin, picked in one place (`transportOf`): Bun's fetch
+// or commit to follow, and check one commit out into a folder (shallow where it can be) — done
+// in a GitSession, so a deploy's listing and fetch share one connection. The carrier is an
+// isomorphic-git `http` plugin, picked in one place (`carrierOf`): Bun's fetch
 // for http(s) URLs, the SSH transport (ssh-transport.ts, a deploy key and a pinned host key) for
 // ssh:// and scp-like addresses. Every failure is an HttpError or a GitSshError with a stable
 // code: GIT_AUTH_FAILED, GIT_REF_NOT_FOUND, GIT_UNREACHABLE, GIT_URL_INVALID,
@@ -83,127 +84,137 @@ export function assertGitUrl(url: string): void {
     );
 }
 
-/** One operation's carrier: the plugin, the URL isomorphic-git is given, and the end of it. */
-interface Transport {
+/** A source's carrier: the plugin, the URL isomorphic-git is given, and its end. */
+interface Carrier {
   http: HttpClient;
   url: string;
   headers: Record<string, string>;
   close(): void;
 }
 
-function transportOf(source: GitSource, maxBytes: number): Transport {
+function carrierOf(source: GitSource): Carrier {
   assertGitUrl(source.url);
   if (source.auth.kind === 'ssh') {
     const client = sshGitHttpClient(source.auth);
-    return {
-      http: limitedHttp(client, maxBytes),
-      url: sshStandInUrl(source.url),
-      headers: {},
-      close: () => client.close(),
-    };
+    return { http: client, url: sshStandInUrl(source.url), headers: {}, close: () => client.close() };
   }
   const headers: Record<string, string> = { 'user-agent': 'git/windflow' };
   if (source.auth.kind === 'basic')
     headers.authorization = `Basic ${Buffer.from(`${source.auth.username}:${source.auth.password}`).toString('base64')}`;
-  return { http: limitedHttp(fetchHttpClient, maxBytes), url: source.url, headers, close: () => {} };
-}
-
-/** Runs one operation on the source's carrier, explains its failure and always ends the carrier. */
-async function withTransport<T>(
-  source: GitSource,
-  maxBytes: number,
-  work: (transport: Transport) => Promise<T>,
-): Promise<T> {
-  const transport = transportOf(source, maxBytes);
-  try {
-    return await explain(source, () => work(transport));
-  } finally {
-    transport.close();
-  }
-}
-
-export async function listRemoteRefs(
-  source: GitSource,
-  maxBytes = DEFAULT_MAX_CHECKOUT_BYTES,
-): Promise<RemoteRefs> {
-  const refs = await withTransport(source, maxBytes, ({ http, url, headers }) =>
-    git.listServerRefs({ http, url, headers, protocolVersion: 1, symrefs: true, peelTags: true }),
-  );
-  const head = refs.find((each) => each.ref === 'HEAD')?.target;
-  const branches = refs
-    .filter((each) => each.ref.startsWith('refs/heads/'))
-    .map((each) => ({ name: each.ref.slice('refs/heads/'.length), commit: each.oid }));
-  const tags = refs
-    .filter((each) => each.ref.startsWith('refs/tags/') && !each.ref.endsWith('^{}'))
-    .map((each) => ({ name: each.ref.slice('refs/tags/'.length), commit: each.peeled ?? each.oid }));
-  return {
-    defaultBranch: head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null,
-    branches: branches.sort((a, b) => a.name.localeCompare(b.name)),
-    tags: tags.sort((a, b) => a.name.localeCompare(b.name)),
-  };
-}
-
-/** A branch or tag name (or a full refs/… name) to its commit now; a commit hash stays itself. */
-export async function resolveRef(
-  source: GitSource,
-  ref: string,
-  maxBytes = DEFAULT_MAX_CHECKOUT_BYTES,
-): Promise<ResolvedRef> {
-  if (isCommitHash(ref)) return { ref: null, commit: ref };
-  const refs = await listRemoteRefs(source, maxBytes);
-  const short = ref.replace(/^refs\/(heads|tags)\//, '');
-  const branch = !ref.startsWith('refs/tags/') && refs.branches.find((each) => each.name === short);
-  if (branch) return { ref: `refs/heads/${branch.name}`, commit: branch.commit };
-  const tag = !ref.startsWith('refs/heads/') && refs.tags.find((each) => each.name === short);
-  if (tag) return { ref: `refs/tags/${tag.name}`, commit: tag.commit };
-  const known = refs.branches.map((each) => each.name).slice(0, 10);
-  throw new HttpError(
-    400,
-    'GIT_REF_NOT_FOUND',
-    `The repository has no branch or tag "${ref}"${known.length ? ` (branches: ${known.join(', ')})` : ''}`,
-  );
+  return { http: fetchHttpClient, url: source.url, headers, close: () => {} };
 }
 
 /**
- * Checks `target` out into `dir` (which must not exist) and returns its commit. A branch or tag
- * is fetched shallow (depth 1); a commit hash needs the history that holds it. Only the work
- * tree is kept: the .git folder goes once the commit is read.
+ * A source opened for one piece of work — list its refs ("test connection"), resolve a branch,
+ * tag or commit, check one commit out — over one carrier: an SSH source logs in once for all of
+ * them. Each operation downloads at most `maxBytes`.
  */
-export async function checkout(
-  source: GitSource,
-  target: ResolvedRef,
-  dir: string,
-  maxBytes = DEFAULT_MAX_CHECKOUT_BYTES,
-): Promise<CommitInfo> {
-  try {
-    await withTransport(source, maxBytes, async ({ http, url, headers }) => {
-      // Fetched into a bare init, then the commit checked out by hash: the same path for a
-      // branch and a tag (clone's own checkout looks for a tag under the remote's branches).
-      await git.init({ fs, dir, defaultBranch: 'windflow' });
-      await git.addRemote({ fs, dir, remote: 'origin', url });
-      await git.fetch({
-        fs,
-        http,
-        dir,
-        remote: 'origin',
-        headers,
-        ...(target.ref ? { remoteRef: target.ref, ref: target.ref, depth: 1, singleBranch: true } : {}),
-        tags: false,
-      });
-      await git.checkout({ fs, dir, ref: target.commit, force: true });
-    });
-    const head = target.commit;
-    const { commit } = await git.readCommit({ fs, dir, oid: head });
-    await rm(`${dir}/.git`, { recursive: true, force: true });
+export class GitSession {
+  private readonly carrier: Carrier;
+
+  constructor(
+    readonly source: GitSource,
+    private readonly maxBytes = DEFAULT_MAX_CHECKOUT_BYTES,
+  ) {
+    this.carrier = carrierOf(source);
+  }
+
+  /** Ends the carrier (an SSH connection is also closed when idle). */
+  close(): void {
+    this.carrier.close();
+  }
+
+  async listRemoteRefs(): Promise<RemoteRefs> {
+    const refs = await this.operation(({ http, url, headers }) =>
+      git.listServerRefs({ http, url, headers, protocolVersion: 1, symrefs: true, peelTags: true }),
+    );
+    const head = refs.find((each) => each.ref === 'HEAD')?.target;
+    const branches = refs
+      .filter((each) => each.ref.startsWith('refs/heads/'))
+      .map((each) => ({ name: each.ref.slice('refs/heads/'.length), commit: each.oid }));
+    const tags = refs
+      .filter((each) => each.ref.startsWith('refs/tags/') && !each.ref.endsWith('^{}'))
+      .map((each) => ({ name: each.ref.slice('refs/tags/'.length), commit: each.peeled ?? each.oid }));
     return {
-      commit: head,
-      author: `${commit.author.name} <${commit.author.email}>`,
-      message: commit.message.trim(),
-      date: new Date(commit.author.timestamp * 1000).toISOString(),
+      defaultBranch: head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null,
+      branches: branches.sort((a, b) => a.name.localeCompare(b.name)),
+      tags: tags.sort((a, b) => a.name.localeCompare(b.name)),
     };
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
+  }
+
+  /** A branch or tag name (or a full refs/… name) to its commit now; a commit hash stays itself. */
+  async resolveRef(ref: string): Promise<ResolvedRef> {
+    if (isCommitHash(ref)) return { ref: null, commit: ref };
+    const refs = await this.listRemoteRefs();
+    const short = ref.replace(/^refs\/(heads|tags)\//, '');
+    const branch = !ref.startsWith('refs/tags/') && refs.branches.find((each) => each.name === short);
+    if (branch) return { ref: `refs/heads/${branch.name}`, commit: branch.commit };
+    const tag = !ref.startsWith('refs/heads/') && refs.tags.find((each) => each.name === short);
+    if (tag) return { ref: `refs/tags/${tag.name}`, commit: tag.commit };
+    const known = refs.branches.map((each) => each.name).slice(0, 10);
+    throw new HttpError(
+      400,
+      'GIT_REF_NOT_FOUND',
+      `The repository has no branch or tag "${ref}"${known.length ? ` (branches: ${known.join(', ')})` : ''}`,
+    );
+  }
+
+  /**
+   * Checks `target` out into `dir` (which must not exist) and returns its commit. A branch or tag
+   * is fetched shallow (depth 1); a commit hash needs the history that holds it. Only the work
+   * tree is kept: the .git folder goes once the commit is read.
+   */
+  async checkout(target: ResolvedRef, dir: string): Promise<CommitInfo> {
+    try {
+      await this.operation(async ({ http, url, headers }) => {
+        // Fetched into a bare init, then the commit checked out by hash: the same path for a
+        // branch and a tag (clone's own checkout looks for a tag under the remote's branches).
+        await git.init({ fs, dir, defaultBranch: 'windflow' });
+        await git.addRemote({ fs, dir, remote: 'origin', url });
+        await git.fetch({
+          fs,
+          http,
+          dir,
+          remote: 'origin',
+          headers,
+          ...(target.ref ? { remoteRef: target.ref, ref: target.ref, depth: 1, singleBranch: true } : {}),
+          tags: false,
+        });
+        await git.checkout({ fs, dir, ref: target.commit, force: true });
+      });
+      const head = target.commit;
+      const { commit } = await git.readCommit({ fs, dir, oid: head });
+      await rm(`${dir}/.git`, { recursive: true, force: true });
+      return {
+        commit: head,
+        author: `${commit.author.name} <${commit.author.email}>`,
+        message: commit.message.trim(),
+        date: new Date(commit.author.timestamp * 1000).toISOString(),
+      };
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** One operation on the carrier, with its own byte count, its failures explained. */
+  private operation<T>(work: (carrier: Carrier) => Promise<T>): Promise<T> {
+    const carrier = { ...this.carrier, http: limitedHttp(this.carrier.http, this.maxBytes) };
+    return explain(this.source, () => work(carrier));
+  }
+}
+
+/** Opens a session on the source, runs `work` on it and always closes it. */
+export async function withGitSession<T>(
+  source: GitSource,
+  maxBytes: number,
+  work: (session: GitSession) => Promise<T>,
+): Promise<T> {
+  const session = new GitSession(source, maxBytes);
+  try {
+    return await work(session);
+  } finally {
+    session.close();
   }
 }
 

@@ -32,13 +32,12 @@ import type { RevisionGit, StackRecord, StackVariableInput } from '../store/reco
 import type { ScheduleStore } from '../store/schedules.ts';
 import {
   assertGitUrl,
-  checkout,
   DEFAULT_MAX_CHECKOUT_BYTES,
+  type GitSession,
   type GitSource,
   isCommitHash,
-  listRemoteRefs,
   type ResolvedRef,
-  resolveRef,
+  withGitSession,
 } from './git-source.ts';
 import type { GitStore, RepositoryInput, StackGitInput } from './git-store.ts';
 import { type DeployKeyKind, generateDeployKey } from './ssh-keys.ts';
@@ -75,6 +74,12 @@ export interface RedeployResult {
   /** Why nothing was deployed (already at that commit). */
   skipped?: string;
   commit: string;
+}
+
+/** A commit fetched for a stack: the revision's Git record and the deploy input read from its checkout. */
+interface Fetched {
+  git: RevisionGit;
+  input: { compose: string; env: string; git: RevisionGit };
 }
 
 /** Checkouts kept per stack beyond those of its last revisions. */
@@ -166,7 +171,7 @@ export class GitStacks {
   /** "Test connection" for a stored repository. */
   async refs(environmentId: number, id: number): Promise<GitRefsView> {
     await this.repositoryOf(environmentId, id);
-    return listRemoteRefs(await this.sourceOf(id), this.maxBytes);
+    return withGitSession(await this.sourceOf(id), this.maxBytes, (session) => session.listRemoteRefs());
   }
 
   /** "Test connection" before saving: the URL and credentials as typed. */
@@ -190,7 +195,7 @@ export class GitStacks {
               },
             }
           : { url: input.url, auth: { kind: 'none' } };
-    return listRemoteRefs(source, this.maxBytes);
+    return withGitSession(source, this.maxBytes, (session) => session.listRemoteRefs());
   }
 
   async repositoryWebhook(environmentId: number, id: number): Promise<WebhookSecretView> {
@@ -502,7 +507,7 @@ export class GitStacks {
   private async deployCommit(
     environmentId: number,
     name: string,
-    link: Omit<StackGitInput, 'extraFiles'> & { extraFiles: string[] },
+    link: StackGitInput,
     how: {
       trigger: Trigger;
       principal?: Principal;
@@ -515,19 +520,10 @@ export class GitStacks {
     const repository = await this.options.git.repository(link.repositoryId);
     if (!repository)
       throw new HttpError(404, 'GIT_REPOSITORY_NOT_FOUND', `No repository ${link.repositoryId}`);
-    const source = await this.sourceOf(link.repositoryId);
-    const target = await resolveRef(source, link.ref, this.maxBytes);
-    if (how.skipIfCurrent) {
-      const record = await this.options.stacks.get(environmentId, name);
-      const current = record && (await this.options.stacks.current(record.id));
-      if (
-        current?.git?.commit === target.commit &&
-        current.git.composePath === link.composePath &&
-        current.git.extraFiles.join('\n') === link.extraFiles.join('\n')
-      )
-        return { stack: name, skipped: `already at ${target.commit.slice(0, 12)}`, commit: target.commit };
-    }
-    const { git, input } = await this.checkedOut(environmentId, name, link, repository, source, target);
+    const fetched = await this.fetchLink(environmentId, name, link, repository, how.skipIfCurrent);
+    if ('skipped' in fetched)
+      return { stack: name, skipped: `already at ${fetched.skipped.slice(0, 12)}`, commit: fetched.skipped };
+    const { git, input } = fetched;
     const deploy = () =>
       this.options.stackService.deploy(
         environmentId,
@@ -557,35 +553,63 @@ export class GitStacks {
   }
 
   /**
-   * The commit checked out in the stack's folder and its files read: the deploy input and the
-   * revision's Git record. A missing compose file is refused here, before anything is deployed.
+   * What the link's ref holds now, over one connection: resolved, checked out in the stack's
+   * folder and its files read — the deploy input and the revision's Git record. With
+   * `skipIfCurrent`, a commit the stack already runs with the same files is not fetched. A
+   * missing compose file is refused here, before anything is deployed.
    */
-  private async checkedOut(
+  private fetchLink(
     environmentId: number,
     name: string,
-    link: Omit<StackGitInput, 'extraFiles'> & { extraFiles: string[] },
+    link: StackGitInput,
     repository: GitRepositoryView,
-    source: GitSource,
-    target: ResolvedRef,
-  ): Promise<{ git: RevisionGit; input: { compose: string; env: string; git: RevisionGit } }> {
-    const dir = this.options.stackService.checkoutDir(environmentId, name, target.commit);
-    const info = await this.ensureCheckout(source, target, dir);
-    const compose = readInCheckout(dir, link.composePath, 'GIT_COMPOSE_FILE_NOT_FOUND', 'compose file');
-    for (const extra of link.extraFiles)
-      readInCheckout(dir, extra, 'GIT_COMPOSE_FILE_NOT_FOUND', 'extra compose file');
-    const envPath = join(dir, dirname(link.composePath), '.env');
-    const git: RevisionGit = {
-      repositoryId: repository.id,
-      url: repository.url,
-      ref: target.ref,
-      commit: info.commit,
-      author: info.author,
-      message: info.message,
-      date: info.date,
-      composePath: link.composePath,
-      extraFiles: link.extraFiles,
-    };
-    return { git, input: { compose, env: existsSync(envPath) ? readFileSync(envPath, 'utf8') : '', git } };
+  ): Promise<Fetched>;
+  private fetchLink(
+    environmentId: number,
+    name: string,
+    link: StackGitInput,
+    repository: GitRepositoryView,
+    skipIfCurrent: boolean | undefined,
+  ): Promise<Fetched | { skipped: string }>;
+  private async fetchLink(
+    environmentId: number,
+    name: string,
+    link: StackGitInput,
+    repository: GitRepositoryView,
+    skipIfCurrent = false,
+  ): Promise<Fetched | { skipped: string }> {
+    const source = await this.sourceOf(link.repositoryId);
+    return withGitSession(source, this.maxBytes, async (session) => {
+      const target = await session.resolveRef(link.ref);
+      if (skipIfCurrent) {
+        const record = await this.options.stacks.get(environmentId, name);
+        const current = record && (await this.options.stacks.current(record.id));
+        if (
+          current?.git?.commit === target.commit &&
+          current.git.composePath === link.composePath &&
+          current.git.extraFiles.join('\n') === link.extraFiles.join('\n')
+        )
+          return { skipped: target.commit };
+      }
+      const dir = this.options.stackService.checkoutDir(environmentId, name, target.commit);
+      const info = await this.ensureCheckout(session, target, dir);
+      const compose = readInCheckout(dir, link.composePath, 'GIT_COMPOSE_FILE_NOT_FOUND', 'compose file');
+      for (const extra of link.extraFiles)
+        readInCheckout(dir, extra, 'GIT_COMPOSE_FILE_NOT_FOUND', 'extra compose file');
+      const envPath = join(dir, dirname(link.composePath), '.env');
+      const git: RevisionGit = {
+        repositoryId: repository.id,
+        url: repository.url,
+        ref: target.ref,
+        commit: info.commit,
+        author: info.author,
+        message: info.message,
+        date: info.date,
+        composePath: link.composePath,
+        extraFiles: link.extraFiles,
+      };
+      return { git, input: { compose, env: existsSync(envPath) ? readFileSync(envPath, 'utf8') : '', git } };
+    });
   }
 
   /**
@@ -597,9 +621,7 @@ export class GitStacks {
     const link = await this.options.git.stackGit(record.id);
     if (!link) throw notGit(name);
     const repository = await this.repositoryOf(environmentId, link.repositoryId);
-    const source = await this.sourceOf(link.repositoryId);
-    const target = await resolveRef(source, link.ref, this.maxBytes);
-    const { git, input } = await this.checkedOut(environmentId, name, link, repository, source, target);
+    const { git, input } = await this.fetchLink(environmentId, name, link, repository);
     const current = await this.options.stacks.current(record.id);
     return {
       ...(await this.options.stackService.preview(environmentId, name, input)),
@@ -611,11 +633,11 @@ export class GitStacks {
   }
 
   /** The commit's checkout, fetched into a scratch folder and moved in place once complete. */
-  private async ensureCheckout(source: GitSource, target: ResolvedRef, dir: string) {
+  private async ensureCheckout(session: GitSession, target: ResolvedRef, dir: string) {
     const scratch = `${dir}.partial-${crypto.randomUUID().slice(0, 8)}`;
     mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
     // Fetched even when the folder exists: the commit's author and message come with it.
-    const info = await checkout(source, target, scratch, this.maxBytes);
+    const info = await session.checkout(target, scratch);
     if (existsSync(dir)) rmSync(scratch, { recursive: true, force: true });
     else renameSync(scratch, dir);
     return info;
@@ -630,7 +652,9 @@ export class GitStacks {
         'GIT_REPOSITORY_NOT_FOUND',
         `The repository of commit ${git.commit.slice(0, 12)} is no longer configured`,
       );
-    await this.ensureCheckout(source, { ref: null, commit: git.commit }, dir);
+    await withGitSession(source, this.maxBytes, (session) =>
+      this.ensureCheckout(session, { ref: null, commit: git.commit }, dir),
+    );
   }
 
   /** Keeps the checkouts of the stack's last revisions; older ones are fetched again if needed. */

@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import * as fs from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git, { type GitHttpRequest, type HttpClient } from 'isomorphic-git';
 import { createTestRepo, git as hostGit, type TestRepo } from '../testing/git-repos.ts';
+import { SshRelay } from '../testing/ssh-relay.ts';
 import { testbed } from '../testing/testbed.ts';
 import { GitSshError } from './ssh-errors.ts';
 import { generateDeployKey } from './ssh-keys.ts';
@@ -29,51 +30,6 @@ function workDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'wf-ssh-clone-'));
   dirs.push(dir);
   return dir;
-}
-
-/** A TCP relay to sshd that counts connections and can stall or cut them after some bytes from the server. */
-class Relay {
-  private readonly server: Server;
-  readonly sockets = new Set<Socket>();
-  accepted = 0;
-  /** After this many bytes from sshd, stop relaying ('stall') or cut both sides ('cut'). */
-  fault: { after: number; kind: 'stall' | 'cut' } | undefined;
-
-  constructor() {
-    this.server = createServer((client) => {
-      this.accepted++;
-      const upstream = connect(bed.port, bed.host);
-      this.sockets.add(client);
-      let relayed = 0;
-      const forget = () => {
-        this.sockets.delete(client);
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('close', forget).on('error', forget);
-      upstream.on('close', forget).on('error', forget);
-      client.pipe(upstream);
-      upstream.on('data', (chunk: Buffer) => {
-        relayed += chunk.length;
-        if (this.fault && relayed > this.fault.after) {
-          if (this.fault.kind === 'cut') forget();
-          return; // stall: swallow, keep both sockets open
-        }
-        client.write(chunk);
-      });
-    });
-  }
-
-  listen(): Promise<number> {
-    return new Promise((resolve) =>
-      this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as { port: number }).port)),
-    );
-  }
-
-  close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 /** Waits until `check` holds, or fails after `seconds`: conditions, never fixed sleeps. */
@@ -119,7 +75,7 @@ describe('clone, fetch and list over SSH', () => {
     ['RSA', rsa],
   ] as const) {
     test(`a full clone with the ${kind} key uses one connection and closes it`, async () => {
-      const relay = new Relay();
+      const relay = new SshRelay();
       const port = await relay.listen();
       const http = sshGitHttpClient({ privateKey, knownHostKey: bed.hostPublicKey });
       try {
@@ -241,7 +197,7 @@ describe('clone, fetch and list over SSH', () => {
 
 describe('host key pinning', () => {
   test('an unpinned host is refused with its key and the fingerprint ssh-keygen prints', async () => {
-    const relay = new Relay();
+    const relay = new SshRelay();
     const port = await relay.listen();
     try {
       const error = await expectSshError(
@@ -308,9 +264,9 @@ describe('failures are clear and leave no connection open', () => {
   async function failsThroughRelay(
     auth: SshAuth,
     code: string,
-    options: SshGitOptions & { path?: string; fault?: Relay['fault'] } = {},
+    options: SshGitOptions & { path?: string; fault?: SshRelay['fault'] } = {},
   ): Promise<GitSshError> {
-    const relay = new Relay();
+    const relay = new SshRelay();
     relay.fault = options.fault;
     const port = await relay.listen();
     const http = sshGitHttpClient(auth, options);
