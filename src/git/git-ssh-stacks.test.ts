@@ -193,6 +193,22 @@ describe.each(DIALECTS)('Git stacks over SSH on %s', (dialect: Dialect) => {
     expect(rolled.status).toBe(202);
     expect((await finished(rolled.body as Job)).status).toBe('succeeded');
     expect(await messageOf(stack)).toBe('one');
+
+    // Each Git deploy is audited with its trigger, commit and author: the webhook's acts for no one.
+    const audit = await admin.call(
+      'GET',
+      `/api/audit?action=stacks:git-deploy&environmentId=${environmentId}`,
+    );
+    const entries = (audit.body.entries as { username: string; target: string; detail: string }[]).filter(
+      (entry) => entry.target === stack,
+    );
+    expect(entries.map((entry) => entry.detail.split(':')[0])).toEqual([
+      `webhook (delivery ssh-${run}-${dialect})`,
+      'create',
+    ]);
+    expect(entries[0]).toMatchObject({ username: 'webhook' });
+    expect(entries[0]?.detail).toContain(`${commit.slice(0, 12)} "second over ssh" by Windflow Test`);
+    expect(entries[1]?.username).toBe('admin');
   }, 120_000);
 
   test('a pasted RSA key pinned by fingerprint deploys; a saved repository without a pin asks first', async () => {
