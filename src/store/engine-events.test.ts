@@ -1,8 +1,14 @@
 // The events history store on both databases: search by container, stack, type, action and text,
-// newest first with paging back, limited to the environments asked for; old events expire.
+// newest first with paging back, limited to the environments asked for; old events expire. The
+// in-memory filter of live views agrees with the search on every filter.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import { DIALECTS, type ScratchDatabase, scratchDatabase } from '../testing/databases.ts';
-import { EngineEventStore, type NewEngineEvent } from './engine-events.ts';
+import {
+  type EngineEventQuery,
+  EngineEventStore,
+  matchesQuery,
+  type NewEngineEvent,
+} from './engine-events.ts';
 import { EnvironmentStore } from './environments.ts';
 import { migrate } from './migrate.ts';
 import { SecretBox } from './secret-box.ts';
@@ -85,5 +91,38 @@ describe.each(DIALECTS)('%s', (dialect) => {
     expect(await events.newest(first)).toBe(NOW - 1000);
     expect(await events.purgeOlderThan(30, NOW)).toBe(1);
     expect((await events.search({ environmentIds: [first] })).length).toBe(3);
+  });
+
+  test('add returns the events as kept, and the live filter agrees with the search', async () => {
+    const kept = await events.add([
+      event(first, NOW - 3000, { action: 'start', stack: 'shop', attributes: { image: 'Nginx:1' } }),
+      event(first, NOW - 2000, { action: 'die', stack: 'shop', attributes: { exitCode: '137' } }),
+      event(first, NOW - 1000, { type: 'image', action: 'pull', actorId: 'busybox:1', name: 'busybox:1' }),
+      event(second, NOW - 500, { action: 'start', name: 'db', actorId: 'fff000' }),
+      event(second, NOW - 400, { type: 'network', action: 'connect', name: 'web', actorId: 'abc999' }),
+    ]);
+    expect(kept.map((e) => e.action)).toEqual(['start', 'die', 'pull', 'start', 'connect']);
+    const all = await events.search({ environmentIds: [first, second] });
+    expect([...kept].reverse()).toEqual(all);
+    const queries: EngineEventQuery[] = [
+      { environmentIds: [first] },
+      { environmentIds: [second] },
+      { environmentIds: [] },
+      { environmentIds: [first, second], type: 'image' },
+      { environmentIds: [first, second], action: 'start' },
+      { environmentIds: [first, second], container: 'web' },
+      { environmentIds: [first, second], container: 'abc' },
+      { environmentIds: [first, second], container: 'fff0' },
+      { environmentIds: [first, second], stack: 'shop' },
+      { environmentIds: [first, second], text: 'nginx' },
+      { environmentIds: [first, second], text: '137' },
+      { environmentIds: [first, second], text: 'START' },
+      { environmentIds: [first, second], stack: 'shop', action: 'die', container: 'web' },
+    ];
+    for (const query of queries)
+      expect({ query, ids: kept.filter((e) => matchesQuery(e, query)).map((e) => e.id) }).toEqual({
+        query,
+        ids: (await events.search(query)).map((e) => e.id).reverse(),
+      });
   });
 });

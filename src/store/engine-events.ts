@@ -40,12 +40,14 @@ const INSERT_BATCH = 200;
 export class EngineEventStore {
   constructor(private readonly db: Database) {}
 
-  async add(events: NewEngineEvent[]): Promise<void> {
+  /** Returns the events as kept, with their ids: what the history will show (for live views). */
+  async add(events: NewEngineEvent[]): Promise<EngineEventRecord[]> {
+    const kept: EngineEventRecord[] = [];
     for (let start = 0; start < events.length; start += INSERT_BATCH) {
       const batch = events.slice(start, start + INSERT_BATCH);
-      await this.db.run(
+      const rows = await this.db.all<EventRow>(
         `INSERT INTO engine_events (environment_id, at, type, action, actor_id, name, stack, service, attributes)
-         VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+         VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} RETURNING *`,
         batch.flatMap((event) => [
           event.environmentId,
           event.at,
@@ -58,7 +60,10 @@ export class EngineEventStore {
           JSON.stringify(event.attributes),
         ]),
       );
+      // RETURNING promises no order: the id (given in insertion order) restores it.
+      kept.push(...rows.map(toRecord).sort((a, b) => a.id - b.id));
     }
+    return kept;
   }
 
   /** The time of the newest event kept for an environment (to resume after a restart). */
@@ -99,6 +104,36 @@ export class EngineEventStore {
   async purgeOlderThan(days: number, now = Date.now()): Promise<number> {
     return (await this.db.run('DELETE FROM engine_events WHERE at < ?', [now - days * 86_400_000])).changes;
   }
+}
+
+/**
+ * Whether an event passes a query's filters, as `search` would decide (environments, type,
+ * action, container, stack, text; not paging): for live views, which see events one by one.
+ */
+export function matchesQuery(
+  event: EngineEventRecord,
+  query: Omit<EngineEventQuery, 'before' | 'limit'>,
+): boolean {
+  if (!query.environmentIds.includes(event.environmentId)) return false;
+  if (query.type && event.type !== query.type) return false;
+  if (query.action && event.action !== query.action) return false;
+  if (
+    query.container &&
+    !(
+      event.type === 'container' &&
+      (event.name === query.container ||
+        event.actorId.toLowerCase().startsWith(query.container.toLowerCase()))
+    )
+  )
+    return false;
+  if (query.stack && event.stack !== query.stack) return false;
+  if (query.text) {
+    const text = query.text.toLowerCase();
+    const within = (value: string | null) => value?.toLowerCase().includes(text) ?? false;
+    if (!within(event.name) && !within(event.action) && !within(JSON.stringify(event.attributes)))
+      return false;
+  }
+  return true;
 }
 
 function toRecord(row: EventRow): EngineEventRecord {
