@@ -10,6 +10,16 @@ export interface ServerSentEvent {
   data: unknown;
 }
 
+export interface ServerSentEventOptions {
+  keepAliveMs?: number;
+  /**
+   * For sources that never wait for the client (a fan-out): when this many messages are sent but
+   * not yet taken by the client, the connection is dropped and the source's signal aborts, so a
+   * stalled client cannot grow memory. Unset, messages wait for the client without a bound.
+   */
+  maxBacklog?: number;
+}
+
 /**
  * A stream of messages from a source: a comment when connected, one message per item, a
  * keep-alive comment now and then, and an `error` event if the source fails. When the client
@@ -17,7 +27,7 @@ export interface ServerSentEvent {
  */
 export function serverSentEvents(
   open: (signal: AbortSignal) => AsyncIterable<ServerSentEvent>,
-  keepAliveMs = KEEP_ALIVE_MS,
+  { keepAliveMs = KEEP_ALIVE_MS, maxBacklog }: ServerSentEventOptions = {},
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const abort = new AbortController();
@@ -25,7 +35,13 @@ export function serverSentEvents(
   return new ReadableStream({
     start(controller) {
       const send = (text: string) => {
-        if (!abort.signal.aborted) controller.enqueue(encoder.encode(text));
+        if (abort.signal.aborted) return;
+        controller.enqueue(encoder.encode(text));
+        if (maxBacklog !== undefined && (controller.desiredSize ?? 0) < -maxBacklog) {
+          clearInterval(keepAlive);
+          abort.abort();
+          controller.error(new Error('the client fell behind'));
+        }
       };
       send(': connected\n\n');
       keepAlive = setInterval(() => send(': keep-alive\n\n'), keepAliveMs);
@@ -49,8 +65,11 @@ export function serverSentEvents(
 }
 
 /** The HTTP answer carrying a stream of server-sent events, unbuffered by proxies. */
-export function eventStreamResponse(open: (signal: AbortSignal) => AsyncIterable<ServerSentEvent>): Response {
-  return new Response(serverSentEvents(open), {
+export function eventStreamResponse(
+  open: (signal: AbortSignal) => AsyncIterable<ServerSentEvent>,
+  options?: ServerSentEventOptions,
+): Response {
+  return new Response(serverSentEvents(open, options), {
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
