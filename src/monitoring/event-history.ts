@@ -1,13 +1,22 @@
 // The events history: every Engine event of every environment, as the shared streams
 // (engine-events.ts) deliver them, kept in the store and written in batches once a second (one
 // timer for all). Exec events are left out: health checks make three of them per probe per
-// container, and terminals opened through Windflow are in the audit log.
+// container, and terminals opened through Windflow are in the audit log. Live views follow what
+// is kept, after each write: they show exactly the rows the history will.
 import type { Logger } from '../daemon/logger.ts';
 import type { DockerEvent } from '../docker/types.ts';
-import type { EngineEventStore, NewEngineEvent } from '../store/engine-events.ts';
+import type { EngineEventRecord, EngineEventStore, NewEngineEvent } from '../store/engine-events.ts';
 import type { EngineEventStreams } from './engine-events.ts';
 
 const FLUSH_MS = 1000;
+/** A live reader this many events behind is ended: it reconnects and reloads instead of growing memory. */
+const MAX_QUEUED_EVENTS = 1_000;
+
+export class FellBehindError extends Error {
+  constructor() {
+    super(`The live events fell more than ${MAX_QUEUED_EVENTS} behind; reload`);
+  }
+}
 
 export interface EventHistoryDeps {
   streams: EngineEventStreams;
@@ -19,6 +28,7 @@ export class EventHistory {
   private pending: NewEngineEvent[] = [];
   private flusher?: Timer;
   private unsubscribe?: () => void;
+  private readonly readers = new Set<(kept: EngineEventRecord[]) => void>();
 
   constructor(private readonly deps: EventHistoryDeps) {}
 
@@ -45,10 +55,53 @@ export class EventHistory {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    let kept: EngineEventRecord[];
     try {
-      await this.deps.store.add(batch);
+      kept = await this.deps.store.add(batch);
     } catch (error) {
       this.deps.logger.warn('could not keep Engine events', { error, events: batch.length });
+      return;
+    }
+    for (const reader of this.readers) reader(kept);
+  }
+
+  /** How many live readers follow (the stream routes' clients). */
+  get liveReaders(): number {
+    return this.readers.size;
+  }
+
+  /**
+   * Each event once it is kept, oldest first, until `signal` aborts. A reader that falls
+   * MAX_QUEUED_EVENTS behind ends with a FellBehindError.
+   */
+  async *live(signal: AbortSignal): AsyncGenerator<EngineEventRecord> {
+    let queue: EngineEventRecord[] = [];
+    let behind = false;
+    let wake = () => {};
+    const reader = (kept: EngineEventRecord[]) => {
+      if (queue.length + kept.length > MAX_QUEUED_EVENTS) behind = true;
+      else queue.push(...kept);
+      wake();
+    };
+    const stop = () => wake();
+    this.readers.add(reader);
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      while (!signal.aborted) {
+        if (behind) throw new FellBehindError();
+        if (queue.length === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          continue;
+        }
+        const ready = queue;
+        queue = [];
+        yield* ready;
+      }
+    } finally {
+      this.readers.delete(reader);
+      signal.removeEventListener('abort', stop);
     }
   }
 }

@@ -6,7 +6,7 @@ import { DIALECTS, type ScratchDatabase, scratchDatabase } from '../testing/data
 import {
   type EngineEventQuery,
   EngineEventStore,
-  matchesQuery,
+  matchesFilters,
   type NewEngineEvent,
 } from './engine-events.ts';
 import { EnvironmentStore } from './environments.ts';
@@ -120,7 +120,12 @@ describe.each(DIALECTS)('%s', (dialect) => {
       { environmentIds: [first, second], stack: 'shop', action: 'die', container: 'web' },
     ];
     for (const query of queries)
-      expect({ query, ids: kept.filter((e) => matchesQuery(e, query)).map((e) => e.id) }).toEqual({
+      expect({
+        query,
+        ids: kept
+          .filter((e) => query.environmentIds.includes(e.environmentId) && matchesFilters(e, query))
+          .map((e) => e.id),
+      }).toEqual({
         query,
         ids: (await events.search(query)).map((e) => e.id).reverse(),
       });

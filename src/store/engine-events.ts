@@ -106,15 +106,14 @@ export class EngineEventStore {
   }
 }
 
+/** The filters of a query that say which events, not which page or which environments. */
+export type EngineEventFilters = Omit<EngineEventQuery, 'environmentIds' | 'before' | 'limit'>;
+
 /**
- * Whether an event passes a query's filters, as `search` would decide (environments, type,
- * action, container, stack, text; not paging): for live views, which see events one by one.
+ * Whether an event passes a query's filters as `search` would decide (type, action, container,
+ * stack, text): for live views, which see events one by one and check environments themselves.
  */
-export function matchesQuery(
-  event: EngineEventRecord,
-  query: Omit<EngineEventQuery, 'before' | 'limit'>,
-): boolean {
-  if (!query.environmentIds.includes(event.environmentId)) return false;
+export function matchesFilters(event: EngineEventRecord, query: EngineEventFilters): boolean {
   if (query.type && event.type !== query.type) return false;
   if (query.action && event.action !== query.action) return false;
   if (

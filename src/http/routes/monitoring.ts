@@ -1,20 +1,22 @@
 // Monitoring: the history of a host or a container for charts (15 minutes to 30 days, at the
 // resolution the range needs), the all-environments overview for the dashboard, the Engine's
-// events history, and GET /metrics for Prometheus.
+// events history and its live stream, and GET /metrics for Prometheus.
 import { Elysia, t } from 'elysia';
 import type { Permission } from '../../auth/permissions.ts';
 import { can, type Principal } from '../../auth/principal.ts';
 import type { RangeName } from '../../docker/views.ts';
 import type { MetricsCollector } from '../../monitoring/collector.ts';
+import type { EventHistory } from '../../monitoring/event-history.ts';
 import { type MetricHistoryReader, RANGE_NAMES } from '../../monitoring/history-query.ts';
 import { overviewOf } from '../../monitoring/overview.ts';
 import { exposition, PROMETHEUS_CONTENT_TYPE } from '../../monitoring/prometheus.ts';
-import type { EngineEventStore } from '../../store/engine-events.ts';
+import { type EngineEventStore, matchesFilters } from '../../store/engine-events.ts';
 import type { EnvironmentStore } from '../../store/environments.ts';
 import type { UpdateStore } from '../../store/updates.ts';
 import type { AccessControl } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { EnvironmentIdParams, ErrorSchema } from '../schemas.ts';
+import { eventStreamResponse } from '../server-sent-events.ts';
 import { requireEnvironment } from './environments.ts';
 
 export interface MonitoringRouteDeps {
@@ -24,6 +26,7 @@ export interface MonitoringRouteDeps {
   history: MetricHistoryReader;
   updates: UpdateStore;
   engineEventStore: EngineEventStore;
+  eventHistory: EventHistory;
   version: string;
 }
 
@@ -142,6 +145,16 @@ const EngineEventSchema = t.Object(
 );
 
 const Filter = (description: string) => t.Optional(t.String({ maxLength: 255, description }));
+const EventFilters = {
+  environmentId: t.Optional(t.Integer({ minimum: 1 })),
+  container: Filter('a container name, or the start of its id'),
+  stack: Filter('a Compose project name'),
+  type: Filter('container, image, network, volume…'),
+  action: Filter('start, die, health_status: unhealthy…'),
+  q: Filter('words in the name, action or attributes'),
+};
+/** A live client this many events behind is dropped; it reconnects and reloads. */
+const MAX_LIVE_BACKLOG = 1_000;
 
 export function monitoringRoutes({
   access,
@@ -150,6 +163,7 @@ export function monitoringRoutes({
   history,
   updates,
   engineEventStore,
+  eventHistory,
   version,
 }: MonitoringRouteDeps) {
   /** The environments on which the caller holds `permission`. */
@@ -245,12 +259,7 @@ export function monitoringRoutes({
       {
         access: 'containers:read',
         query: t.Object({
-          environmentId: t.Optional(t.Integer({ minimum: 1 })),
-          container: Filter('a container name, or the start of its id'),
-          stack: Filter('a Compose project name'),
-          type: Filter('container, image, network, volume…'),
-          action: Filter('start, die, health_status: unhealthy…'),
-          q: Filter('words in the name, action or attributes'),
+          ...EventFilters,
           before: t.Optional(
             t.Integer({ minimum: 0, description: 'only events before this time (ms): the next page' }),
           ),
@@ -260,6 +269,35 @@ export function monitoringRoutes({
         detail: {
           summary:
             "The Engine's events of the environments the caller may read, newest first (kept 30 days by default)",
+          tags,
+        },
+      },
+    )
+    .get(
+      '/api/events/live',
+      async ({ principal, query }) => {
+        if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'Log in first');
+        const caller = principal;
+        const filters = { ...query, text: query.q };
+        return eventStreamResponse(
+          async function* (signal) {
+            for await (const event of eventHistory.live(signal))
+              if (
+                (query.environmentId === undefined || event.environmentId === query.environmentId) &&
+                can(caller, 'containers:read', event.environmentId) &&
+                matchesFilters(event, filters)
+              )
+                yield { event: 'event', data: event };
+          },
+          { maxBacklog: MAX_LIVE_BACKLOG },
+        );
+      },
+      {
+        access: 'containers:read',
+        query: t.Object(EventFilters),
+        detail: {
+          summary:
+            "Server-sent events: each Engine event as the history keeps it (an `event` message with the history's record), of the environments the caller may read, with the history's filters",
           tags,
         },
       },
