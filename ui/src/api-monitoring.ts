@@ -1,5 +1,5 @@
 // Monitoring: a host's or a container's history for charts, the all-environments overview and
-// the Engine's events history.
+// the Engine's events history with its live stream.
 import type {
   EngineEventRecord,
   MetricHistory,
@@ -30,6 +30,13 @@ export interface EventFilters {
   limit?: number;
 }
 
+const queryOf = (filters: EventFilters) => {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters))
+    if (value !== undefined && value !== '') query.set(key, String(value));
+  return query;
+};
+
 export const monitoringApi = {
   host: (environmentId: number, range: RangeName) =>
     call<MetricHistory>('GET', `api/environments/${environmentId}/metrics/host?range=${range}`),
@@ -39,10 +46,9 @@ export const monitoringApi = {
       `api/environments/${environmentId}/metrics/containers/${encodeURIComponent(name)}?range=${range}`,
     ),
   overview: () => call<MonitoringOverview>('GET', 'api/monitoring/overview'),
-  events: (filters: EventFilters) => {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(filters))
-      if (value !== undefined && value !== '') query.set(key, String(value));
-    return call<EngineEventRecord[]>('GET', `api/events/history?${query}`);
-  },
+  events: (filters: EventFilters) =>
+    call<EngineEventRecord[]>('GET', `api/events/history?${queryOf(filters)}`),
+  /** Server-sent `event` messages: each new event matching the filters (paging ignored). */
+  liveUrl: ({ before: _before, limit: _limit, ...filters }: EventFilters) =>
+    `api/events/live?${queryOf(filters)}`,
 };
