@@ -1,6 +1,6 @@
 // Monitoring in Chromium against the built binary: a container's History tab over 1 hour (its
 // own rounds, every 2 s) and over 7 days (synthetic 5-minute history written into the store),
-// the host's page, the dashboard's overview and the Events page, at laptop and phone widths.
+// the host's page, the dashboard's overview and the Events page (live), at laptop and phone widths.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,12 +128,17 @@ test("a container's charts over 1 hour and 7 days, the host's page, the dashboar
   await overview.getByTestId('host-usage').first().waitFor();
   await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-monitoring.png'), fullPage: true });
 
-  // The events history follows the Engine from Windflow's start: a restart now is in it.
-  await docker.stopContainer(containerId, { timeoutSeconds: 0 });
-  await docker.startContainer(containerId);
+  // The Events page follows the Engines live: filtered to the container (nothing yet, it started
+  // before Windflow), a restart made while the page is open appears without a reload.
   await page.goto(`${server.url}/events`);
   await page.getByRole('textbox', { name: 'Container' }).fill(containerName);
+  await page.getByTestId('events-empty').waitFor();
+  await page.getByTestId('events-live').getByText('live').waitFor();
+  await docker.stopContainer(containerId, { timeoutSeconds: 0 });
+  await docker.startContainer(containerId);
   await page.getByTestId('events-table').getByText('start').first().waitFor({ timeout: 30_000 });
+  expect(await page.getByTestId('events-table').getByText('die', { exact: true }).count()).toBe(1);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'events-live.png'), fullPage: true });
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${server.url}/containers/${containerId}?tab=history&range=7d`);
