@@ -121,16 +121,24 @@ test("a container's start and stop are kept, and the filters find them", async (
   const elsewhere = (
     await admin.call('POST', '/api/environments', { name: 'elsewhere', type: 'tcp', address: '127.0.0.1:9' })
   ).body.id;
-  const created = await admin.call('POST', '/api/users', {
-    username: 'elsewhere',
-    password: 'narrow viewer 4242',
-    roles: [{ role: 'viewer', environmentId: elsewhere }],
-  });
-  expect(created.status).toBe(201);
-  const other = app.session();
-  await other.login({ username: 'elsewhere', password: 'narrow viewer 4242' });
+  const other = await viewerOf(elsewhere, 'elsewhere');
   expect(await history(`container=${name}`, other)).toEqual([]);
 }, 120_000);
+
+const VIEWER_PASSWORD = 'narrow viewer 4242';
+
+/** A new user with the viewer role on one environment only, logged in. */
+async function viewerOf(environment: number, username: string): Promise<ApiSession> {
+  const created = await admin.call('POST', '/api/users', {
+    username,
+    password: VIEWER_PASSWORD,
+    roles: [{ role: 'viewer', environmentId: environment }],
+  });
+  expect(created.status).toBe(201);
+  const session = app.session();
+  expect((await session.login({ username, password: VIEWER_PASSWORD })).status).toBe(200);
+  return session;
+}
 
 /** Opens the live stream as `session`; the app has registered its reader once this returns. */
 async function live(query: string, session: ApiSession) {
@@ -148,14 +156,7 @@ const diedIn =
 
 test('the live stream delivers kept events as they come, only of environments the caller may read', async () => {
   await streaming;
-  const created = await admin.call('POST', '/api/users', {
-    username: 'mirrorviewer',
-    password: 'mirror viewer 4242',
-    roles: [{ role: 'viewer', environmentId: mirrorId }],
-  });
-  expect(created.status).toBe(201);
-  const viewer = app.session();
-  expect((await viewer.login({ username: 'mirrorviewer', password: 'mirror viewer 4242' })).status).toBe(200);
+  const viewer = await viewerOf(mirrorId, 'mirrorviewer');
   const viewerToken = await viewer.call('POST', '/api/auth/tokens', {
     name: 'live',
     scope: ['containers:read'],
