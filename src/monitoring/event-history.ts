@@ -9,8 +9,11 @@ import type { EngineEventRecord, EngineEventStore, NewEngineEvent } from '../sto
 import type { EngineEventStreams } from './engine-events.ts';
 
 const FLUSH_MS = 1000;
-/** A live reader this many events behind is ended: it reconnects and reloads instead of growing memory. */
-const MAX_QUEUED_EVENTS = 1_000;
+/**
+ * A live reader this many events behind is ended: it reconnects and reloads instead of growing
+ * memory. Queues hold references to the records all readers share, so a second's burst fits.
+ */
+export const MAX_QUEUED_EVENTS = 10_000;
 
 export class FellBehindError extends Error {
   constructor() {

@@ -153,8 +153,8 @@ const EventFilters = {
   action: Filter('start, die, health_status: unhealthy…'),
   q: Filter('words in the name, action or attributes'),
 };
-/** A live client this many events behind is dropped; it reconnects and reloads. */
-const MAX_LIVE_BACKLOG = 1_000;
+/** A live client this many events behind is dropped (a few MB); it reconnects and reloads. */
+const MAX_LIVE_BACKLOG = 5_000;
 
 export function monitoringRoutes({
   access,
