@@ -149,10 +149,13 @@ async function live(query: string, session: ApiSession) {
   return response.body.getReader();
 }
 
+/** Whether the test's container died in `environment` (other runs' containers die on the daemon too). */
 const diedIn =
   (environment: number) =>
   (messages: { data: EngineEventRecord }[]): boolean =>
-    messages.some((message) => message.data.action === 'die' && message.data.environmentId === environment);
+    messages.some(
+      ({ data }) => data.action === 'die' && data.environmentId === environment && data.stack === LIVE_STACK,
+    );
 
 test('the live stream delivers kept events as they come, only of environments the caller may read', async () => {
   await streaming;
