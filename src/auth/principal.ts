@@ -12,7 +12,8 @@ export interface Principal {
   userId: number;
   username: string;
   roles: RoleGrant[];
-  via: 'session' | 'token' | 'auth-off';
+  /** git-deployer: a Git stack's webhook or poll, acting for the person who set what it follows. */
+  via: 'session' | 'token' | 'auth-off' | 'git-deployer';
   /** The token's scope, when the call came with an API token. */
   tokenScope?: readonly TokenGrant[];
   sessionId?: string;

@@ -144,6 +144,18 @@ export function createServices(
     schedules,
     audit,
     logger,
+    async actFor({ userId, tokenScope }) {
+      const user = await users.get(userId);
+      if (!user || user.disabled) return undefined;
+      return {
+        userId,
+        username: user.username,
+        roles: await roles.grantsOf(userId),
+        via: 'git-deployer',
+        ...(tokenScope ? { tokenScope } : {}),
+        csrfValid: true,
+      };
+    },
     maxCheckoutBytes: gitMaxBytes,
   });
   scheduler.register(gitStacks.pollKind());

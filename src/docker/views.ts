@@ -708,6 +708,8 @@ export interface StackGitView {
   /** The polling schedule's cron expression, null when the stack is not polled. */
   poll: string | null;
   pollScheduleId: number | null;
+  /** Whom webhook and poll deploys act for (who last set what the stack follows); null: no one. */
+  deploysAs: string | null;
 }
 
 /** A webhook's URL secret, for the holder of stacks:deploy to paste into the Git server. */

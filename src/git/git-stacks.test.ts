@@ -8,7 +8,7 @@
 // error with nothing deployed.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   GitRepositoryView,
@@ -19,6 +19,7 @@ import type {
 } from '../docker/views.ts';
 import type { Job } from '../jobs/job-registry.ts';
 import type { Dialect } from '../store/database.ts';
+import type { StackRevision } from '../store/records.ts';
 import { startTestApp, type TestApp } from '../testing/app.ts';
 import { DIALECTS } from '../testing/databases.ts';
 import { createTestRepo, type TestRepo } from '../testing/git-repos.ts';
@@ -402,6 +403,135 @@ describe.each(DIALECTS)('Git stacks on %s', (dialect: Dialect) => {
     expect(push.status).toBe(404);
     expect(await revisions(stack)).toHaveLength(count);
   }, 120_000);
+
+  test("relative binds point into the stack's work tree: what containers wrote stays across pushes, tracked files follow the commit", async () => {
+    const stack = name('binds');
+    const service = (message: string) => `
+services:
+  web:
+    image: ${busybox}
+    command: ["sh", "-c", "echo ${message} >> /data/starts; sleep 3600"]
+    volumes: ["./data:/data", "./site:/site:ro"]
+    stop_grace_period: 1s
+`;
+    repo.commit(
+      { 'keep/compose.yaml': service('one'), 'keep/site/index.html': 'one\n', 'keep/site/old.html': 'old\n' },
+      'binds one',
+    );
+    expect((await createStack(stack, { ref: 'main', composePath: 'keep/compose.yaml' })).status).toBe(
+      'succeeded',
+    );
+    const work = join(
+      app.services.stackService.checkoutDir(stacks.environmentId, stack, 'x'),
+      '..',
+      '..',
+      'work',
+    );
+    expect(readFileSync(join(work, 'keep/data/starts'), 'utf8')).toBe('one\n');
+    expect(readFileSync(join(work, 'keep/site/index.html'), 'utf8')).toBe('one\n');
+
+    repo.commit(
+      { 'keep/compose.yaml': service('two'), 'keep/site/index.html': 'two\n', 'keep/site/old.html': null },
+      'binds two',
+    );
+    const answer = await admin.call('POST', `${base}/stacks/${stack}/git/redeploy`);
+    expect((await finished(answer.body.job as Job)).status).toBe('succeeded');
+    // The new container appended to the data the first one wrote; the commit's files replaced the old.
+    expect(readFileSync(join(work, 'keep/data/starts'), 'utf8')).toBe('one\ntwo\n');
+    expect(readFileSync(join(work, 'keep/site/index.html'), 'utf8')).toBe('two\n');
+    expect(existsSync(join(work, 'keep/site/old.html'))).toBe(false);
+    const [binds] = (await admin.call('GET', `${base}/stacks/${stack}/revisions`)).body as StackRevision[];
+    expect(binds?.git?.message).toBe('binds two');
+  }, 120_000);
+
+  test('webhook deploys act for whoever set the stack up, with what they may do now (roles and token scope)', async () => {
+    const person = {
+      username: `gita-${dialect.slice(0, 2)}-${run}`.slice(0, 30),
+      password: 'deployer secret 4242',
+    };
+    const made = await admin.call('POST', '/api/users', { ...person, roles: [{ role: 'admin' }] });
+    expect(made.status).toBe(201);
+    const userId = made.body.id as number;
+    const gita = app.session();
+    expect((await gita.login(person)).status).toBe(200);
+    const service = (message: string, bind: boolean) => `
+services:
+  web:
+    image: ${busybox}
+    command: ["sh", "-c", "echo ${message}; sleep 3600"]
+    environment: { MESSAGE: ${message} }
+${bind ? '    volumes: ["./data:/data"]\n' : ''}    stop_grace_period: 1s
+`;
+    /** Sets a stack up as `caller` from `folder`, which holds `message`. */
+    const setUp = async (caller: ApiSession, label: string, headers: Record<string, string> = {}) => {
+      const stack = name(label);
+      const created = await caller.call(
+        'POST',
+        `${base}/git/stacks`,
+        { name: stack, repositoryId: repository.id, ref: 'main', composePath: `${label}/compose.yaml` },
+        headers,
+      );
+      expect(created.status).toBe(202);
+      expect((await finished(created.body as Job)).status).toBe('succeeded');
+      expect(((await admin.call('GET', `${base}/stacks/${stack}/git`)).body as StackGitView).deploysAs).toBe(
+        person.username,
+      );
+      return stack;
+    };
+    /** Pushes a new compose file for the stack and delivers its own webhook; the stack's result. */
+    const push = async (stack: string, label: string, message: string, bind: boolean) => {
+      const commit = repo.commit(
+        { [`${label}/compose.yaml`]: service(message, bind) },
+        `${label} ${message}`,
+      );
+      const own = (await admin.call('GET', `${base}/stacks/${stack}/git/webhook`)).body as WebhookSecretView;
+      const deliveryId = `${label}-${message}-${run}`;
+      const answer = await deliver(
+        own.webhookPath,
+        own.secret,
+        { ref: 'refs/heads/main', after: commit },
+        { 'x-windflow-signature': 'sha256={sig}', 'x-windflow-delivery': deliveryId },
+      );
+      expect(answer.status).toBe(202);
+      for (let attempt = 0; attempt < 600; attempt++) {
+        const [latest] = (await admin.call('GET', `${base}/stacks/${stack}/git/deliveries`))
+          .body as WebhookDeliveryView[];
+        const result = latest?.deliveryId === deliveryId ? latest.results[0] : undefined;
+        if (result) return result;
+        await Bun.sleep(100);
+      }
+      throw new Error('the delivery never settled');
+    };
+
+    // Gita may use host paths: a push's deploy with a bind mount goes through, acting for her.
+    repo.commit({ 'acting/compose.yaml': service('first', true) }, 'acting first');
+    const stack = await setUp(gita, 'acting');
+    const second = await push(stack, 'acting', 'second', true);
+    expect(second.outcome).toBe('deploying');
+    expect((await finished((await app.services.jobs.get(second.jobId as string)) as Job)).status).toBe(
+      'succeeded',
+    );
+    expect((await environmentOf(stack)).MESSAGE).toBe('second');
+
+    // No longer: her roles are read again at the next push, which is refused and changes nothing.
+    expect((await admin.call('PUT', `/api/users/${userId}/roles`, [{ role: 'operator' }])).status).toBe(200);
+    const third = await push(stack, 'acting', 'third', true);
+    expect(third).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('host:access') });
+    expect((await environmentOf(stack)).MESSAGE).toBe('second');
+
+    // A stack set up with a narrower token acts within that token's scope, whatever her roles.
+    expect((await admin.call('PUT', `/api/users/${userId}/roles`, [{ role: 'admin' }])).status).toBe(200);
+    const token = await gita.call('POST', '/api/auth/tokens', {
+      name: `acting-${run}`,
+      scope: ['stacks:read', 'stacks:deploy'],
+    });
+    expect(token.status).toBe(201);
+    repo.commit({ 'scoped/compose.yaml': service('first', false) }, 'scoped first');
+    const scoped = await setUp(app.session(), 'scoped', { authorization: `Bearer ${token.body.secret}` });
+    const widened = await push(scoped, 'scoped', 'second', true);
+    expect(widened).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('host:access') });
+    expect((await environmentOf(scoped)).MESSAGE).toBe('first');
+  }, 180_000);
 
   test('bad input: wrong token, missing compose file, missing ref, a path out of the repository; nothing deployed', async () => {
     const stack = `wfgit-${dialect.slice(0, 2)}-bad-${run}`;

@@ -39,7 +39,7 @@ import {
   type ResolvedRef,
   withGitSession,
 } from './git-source.ts';
-import type { GitStore, RepositoryInput, StackGitInput } from './git-store.ts';
+import type { GitDeployer, GitStore, RepositoryInput, StackGitInput } from './git-store.ts';
 import { type DeployKeyKind, generateDeployKey } from './ssh-keys.ts';
 import { isSshUrl, readHostKeyPin, readSshAuth } from './ssh-transport.ts';
 import { readDelivery, readPush, touches, verifySignature } from './webhook-events.ts';
@@ -52,6 +52,11 @@ export interface GitStacksOptions {
   schedules: ScheduleStore;
   audit: AuditLog;
   logger: Logger;
+  /**
+   * Whom a stack's webhook and poll deploys act for: the deployer's roles now, narrowed by the
+   * token scope they set the stack up with; undefined for a deleted or disabled user.
+   */
+  actFor(deployer: GitDeployer): Promise<Principal | undefined>;
   /** The most one fetch may download. */
   maxCheckoutBytes?: number;
 }
@@ -229,7 +234,7 @@ export class GitStacks {
       variables: input.variables,
     });
     const record = (await this.options.stacks.get(environmentId, name)) as StackRecord;
-    await this.options.git.setStackGit(record.id, linkOf(input));
+    await this.options.git.setStackGit(record.id, linkOf(input), deployerOf(principal));
     if (input.poll) await this.setPoll(environmentId, record, input.poll);
     return job as Job;
   }
@@ -253,7 +258,7 @@ export class GitStacks {
       mode: 'update',
       skipIfCurrent: true,
     });
-    await this.options.git.setStackGit(record.id, linkOf(input));
+    await this.options.git.setStackGit(record.id, linkOf(input), deployerOf(principal));
     if (input.poll !== undefined) await this.setPoll(environmentId, record, input.poll);
     return result;
   }
@@ -304,9 +309,11 @@ export class GitStacks {
     const record = await this.stackOf(environmentId, name);
     const link = await this.options.git.stackGit(record.id);
     if (!link) throw notGit(name);
+    // A push or a poll acts for whoever set what the stack follows, with what they may do now.
+    const actor = principal ?? (link.deployer ? await this.options.actFor(link.deployer) : undefined);
     return this.deployCommit(environmentId, name, link, {
       trigger,
-      principal,
+      principal: actor,
       mode: 'update',
       skipIfCurrent: trigger !== 'manual',
       detail,
@@ -535,16 +542,18 @@ export class GitStacks {
     if (how.trigger === 'webhook' || how.trigger === 'poll')
       await this.options.stackService.whenIdle(environmentId, name);
     const job = await deploy();
+    const automated = how.trigger === 'webhook' || how.trigger === 'poll';
+    const actingFor = automated && how.principal ? `, acting for ${how.principal.username}` : '';
     await this.options.audit.record({
       userId: how.principal?.userId ?? null,
-      username: how.principal?.username ?? how.trigger,
+      username: automated || !how.principal ? how.trigger : how.principal.username,
       sourceIp: '',
       environmentId,
       action: 'stacks:git-deploy',
       target: name,
       outcome: 'success',
       status: 202,
-      detail: `${how.trigger}${how.detail ? ` (${how.detail})` : ''}: ${git.commit.slice(0, 12)} "${firstLine(git.message)}" by ${git.author}, job ${job.id}`,
+      detail: `${how.trigger}${how.detail ? ` (${how.detail})` : ''}: ${git.commit.slice(0, 12)} "${firstLine(git.message)}" by ${git.author}, job ${job.id}${actingFor}`,
     });
     await this.prune(environmentId, name).catch((error) =>
       this.options.logger.warn('could not prune old checkouts', { stack: name, error }),
@@ -695,6 +704,12 @@ export class GitStacks {
     if (!record) throw new HttpError(404, 'STACK_NOT_FOUND', `No stack ${name} on this environment`);
     return record;
   }
+}
+
+/** Who set what a stack follows, kept for its webhook and poll deploys (none with auth off). */
+function deployerOf(principal: Principal | undefined): GitDeployer | null {
+  if (!principal || principal.via === 'auth-off') return null;
+  return { userId: principal.userId, tokenScope: principal.tokenScope ?? null };
 }
 
 /**

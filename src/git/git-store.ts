@@ -2,6 +2,7 @@
 // or token, or an SSH private key with its pinned host key — a webhook token and sealed secret), each stack's link to one (ref, compose file, extra files, its own
 // webhook), and the webhook delivery log.
 import { randomBytes } from 'node:crypto';
+import type { TokenGrant } from '../auth/permissions.ts';
 import type {
   DeliveryOutcome,
   GitAuthKind,
@@ -41,6 +42,9 @@ interface StackGitRow {
   webhook_token: string;
   webhook_secret: string;
   poll_schedule_id: number | null;
+  deployer_id: number | null;
+  deployer_scope: string | null;
+  deployer_name?: string | null;
 }
 
 interface DeliveryRow {
@@ -85,9 +89,19 @@ export interface StackGitInput {
   extraFiles: string[];
 }
 
+/**
+ * Who a stack's webhook and poll deploys act for: the person who last set what it follows, with
+ * the scope of the API token they did it with (their roles are read again at each deploy).
+ */
+export interface GitDeployer {
+  userId: number;
+  tokenScope: readonly TokenGrant[] | null;
+}
+
 export interface StackGitLink extends StackGitInput {
   stackId: number;
   pollScheduleId: number | null;
+  deployer: GitDeployer | null;
 }
 
 /** Who a webhook token belongs to. */
@@ -281,7 +295,11 @@ export class GitStore {
 
   /** The link as answers show it, with its repository. */
   async stackGitView(stackId: number, poll: string | null): Promise<StackGitView | undefined> {
-    const row = await this.db.get<StackGitRow>('SELECT * FROM stack_git WHERE stack_id = ?', [stackId]);
+    const row = await this.db.get<StackGitRow>(
+      `SELECT g.*, u.username AS deployer_name FROM stack_git g LEFT JOIN users u ON u.id = g.deployer_id
+       WHERE g.stack_id = ?`,
+      [stackId],
+    );
     if (!row) return undefined;
     const repository = await this.repository(Number(row.repository_id));
     if (!repository) return undefined;
@@ -294,25 +312,42 @@ export class GitStore {
       webhookPath: `${WEBHOOK_PREFIX}${row.webhook_token}`,
       poll,
       pollScheduleId: link.pollScheduleId,
+      deploysAs: row.deployer_name ?? null,
     };
   }
 
-  /** Links the stack (or changes its link); the stack's webhook keeps its URL and secret. */
-  async setStackGit(stackId: number, input: StackGitInput): Promise<void> {
+  /**
+   * Links the stack (or changes its link) and records who did it, for the deploys its webhook
+   * and polling start; the stack's webhook keeps its URL and secret.
+   */
+  async setStackGit(stackId: number, input: StackGitInput, deployer: GitDeployer | null): Promise<void> {
     const now = new Date().toISOString();
+    const deployerId = deployer?.userId ?? null;
+    const deployerScope = deployer?.tokenScope ? JSON.stringify(deployer.tokenScope) : null;
     await this.db.transaction(async (tx) => {
       const existing = await tx.get('SELECT stack_id FROM stack_git WHERE stack_id = ?', [stackId]);
       if (existing) {
         await tx.run(
-          'UPDATE stack_git SET repository_id = ?, ref = ?, compose_path = ?, extra_files = ?, updated_at = ? WHERE stack_id = ?',
-          [input.repositoryId, input.ref, input.composePath, JSON.stringify(input.extraFiles), now, stackId],
+          `UPDATE stack_git SET repository_id = ?, ref = ?, compose_path = ?, extra_files = ?,
+             deployer_id = ?, deployer_scope = ?, updated_at = ? WHERE stack_id = ?`,
+          [
+            input.repositoryId,
+            input.ref,
+            input.composePath,
+            JSON.stringify(input.extraFiles),
+            deployerId,
+            deployerScope,
+            now,
+            stackId,
+          ],
         );
         return;
       }
       await tx.run(
         `INSERT INTO stack_git
-           (stack_id, repository_id, ref, compose_path, extra_files, webhook_token, webhook_secret, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           (stack_id, repository_id, ref, compose_path, extra_files, webhook_token, webhook_secret,
+            deployer_id, deployer_scope, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           stackId,
           input.repositoryId,
@@ -321,6 +356,8 @@ export class GitStore {
           JSON.stringify(input.extraFiles),
           newToken(),
           this.box.encrypt(newSecret()),
+          deployerId,
+          deployerScope,
           now,
           now,
         ],
@@ -489,5 +526,12 @@ function toLink(row: StackGitRow): StackGitLink {
     composePath: row.compose_path,
     extraFiles: JSON.parse(row.extra_files) as string[],
     pollScheduleId: row.poll_schedule_id === null ? null : Number(row.poll_schedule_id),
+    deployer:
+      row.deployer_id === null
+        ? null
+        : {
+            userId: Number(row.deployer_id),
+            tokenScope: row.deployer_scope ? (JSON.parse(row.deployer_scope) as TokenGrant[]) : null,
+          },
   };
 }

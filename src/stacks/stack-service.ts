@@ -40,6 +40,7 @@ import type {
 } from '../store/records.ts';
 import type { RegistryStore } from '../store/registries.ts';
 import type { StackStore } from './stack-store.ts';
+import { bindsInWorkTree, writeWorkTree } from './work-tree.ts';
 
 /** Compose's project name rule: what `docker compose -p` accepts. */
 export const STACK_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
@@ -394,8 +395,8 @@ export class StackService {
 
   private async run(plan: DeployPlan, report: Report, signal: AbortSignal): Promise<void> {
     const { client, project, stack, revision } = plan;
-    if (!revision.git) this.writeFolder(plan.environmentId, stack.name, revision.compose, revision.env);
     try {
+      this.writeFiles(plan.environmentId, stack.name, revision);
       const result = await up(client, project, {
         report,
         signal,
@@ -445,7 +446,7 @@ export class StackService {
     });
     try {
       const project = await this.loadRevision(plan.environmentId, stack, previous);
-      if (!previous.git) this.writeFolder(plan.environmentId, stack.name, previous.compose, previous.env);
+      this.writeFiles(plan.environmentId, stack.name, previous);
       await up(client, project, {
         report,
         signal,
@@ -524,11 +525,11 @@ export class StackService {
 
   /**
    * A Git stack's project from its checkout: the compose file and the extra ones in override
-   * order, the working directory the compose file's folder (env_file, build contexts and
-   * relative binds resolve there, as `docker compose -f` would), its .env for interpolation, and
-   * Windflow's variables over the .env.
+   * order, the working directory the compose file's folder (env_file and build contexts resolve
+   * there, as `docker compose -f` would; relative binds too, then moved to the stack's work tree),
+   * its .env for interpolation, and Windflow's variables over the .env.
    */
-  private loadCheckout(
+  private async loadCheckout(
     environmentId: number,
     name: string,
     git: RevisionGit,
@@ -537,7 +538,7 @@ export class StackService {
     const root = this.checkoutDir(environmentId, name, git.commit);
     const workingDir = join(root, dirname(git.composePath));
     const envPath = join(workingDir, '.env');
-    return loadProject({
+    const project = await loadProject({
       workingDir,
       projectName: name,
       files: [git.composePath, ...git.extraFiles].map((path) => ({
@@ -547,6 +548,7 @@ export class StackService {
       envFiles: existsSync(envPath) ? [{ path: envPath, content: readFileSync(envPath, 'utf8') }] : [],
       variables,
     });
+    return bindsInWorkTree(project, root, this.workTreeOf(environmentId, name));
   }
 
   /**
@@ -687,12 +689,26 @@ export class StackService {
     return join(this.folderOf(environmentId, name), 'git', commit);
   }
 
-  /** compose.yaml and .env in the stack's folder, as `docker compose` there would find them. */
-  private writeFolder(environmentId: number, name: string, compose: string, env: string): void {
+  /** A Git stack's work tree, which its relative binds point into: `<stack folder>/work/`. */
+  private workTreeOf(environmentId: number, name: string): string {
+    return join(this.folderOf(environmentId, name), 'work');
+  }
+
+  /**
+   * The files a revision runs with, where its containers find them: a Git commit's over the
+   * stack's work tree; otherwise compose.yaml and .env in the stack's folder, as `docker
+   * compose` there would find them.
+   */
+  private writeFiles(environmentId: number, name: string, revision: StackRevision): void {
     const folder = this.folderOf(environmentId, name);
     mkdirSync(folder, { recursive: true, mode: 0o700 });
-    writeFileSync(join(folder, 'compose.yaml'), compose, { mode: 0o600 });
-    writeFileSync(join(folder, '.env'), env, { mode: 0o600 });
+    if (revision.git) {
+      const checkout = this.checkoutDir(environmentId, name, revision.git.commit);
+      writeWorkTree(checkout, this.workTreeOf(environmentId, name), join(folder, 'work.files'));
+      return;
+    }
+    writeFileSync(join(folder, 'compose.yaml'), revision.compose, { mode: 0o600 });
+    writeFileSync(join(folder, '.env'), revision.env, { mode: 0o600 });
   }
 }
 

@@ -16,6 +16,7 @@ import postgres0015 from '../../migrations/postgres/0015_git_stacks.sql' with { 
 import postgres0017 from '../../migrations/postgres/0017_metrics.sql' with { type: 'text' };
 import postgres0018 from '../../migrations/postgres/0018_engine_events.sql' with { type: 'text' };
 import postgres0019 from '../../migrations/postgres/0019_alerts.sql' with { type: 'text' };
+import postgres0020 from '../../migrations/postgres/0020_git_deployer.sql' with { type: 'text' };
 import sqlite0001 from '../../migrations/sqlite/0001_environments.sql' with { type: 'text' };
 import sqlite0002 from '../../migrations/sqlite/0002_auth.sql' with { type: 'text' };
 import sqlite0003 from '../../migrations/sqlite/0003_auth_providers.sql' with { type: 'text' };
@@ -32,6 +33,7 @@ import sqlite0015 from '../../migrations/sqlite/0015_git_stacks.sql' with { type
 import sqlite0017 from '../../migrations/sqlite/0017_metrics.sql' with { type: 'text' };
 import sqlite0018 from '../../migrations/sqlite/0018_engine_events.sql' with { type: 'text' };
 import sqlite0019 from '../../migrations/sqlite/0019_alerts.sql' with { type: 'text' };
+import sqlite0020 from '../../migrations/sqlite/0020_git_deployer.sql' with { type: 'text' };
 import type { Dialect } from './database.ts';
 
 export interface Migration {
@@ -58,6 +60,7 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 17, name: '0017_metrics', sql: sqlite0017 },
     { version: 18, name: '0018_engine_events', sql: sqlite0018 },
     { version: 19, name: '0019_alerts', sql: sqlite0019 },
+    { version: 20, name: '0020_git_deployer', sql: sqlite0020 },
   ],
   postgres: [
     { version: 1, name: '0001_environments', sql: postgres0001 },
@@ -76,5 +79,6 @@ export const MIGRATIONS: Record<Dialect, Migration[]> = {
     { version: 17, name: '0017_metrics', sql: postgres0017 },
     { version: 18, name: '0018_engine_events', sql: postgres0018 },
     { version: 19, name: '0019_alerts', sql: postgres0019 },
+    { version: 20, name: '0020_git_deployer', sql: postgres0020 },
   ],
 };

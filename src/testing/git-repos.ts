@@ -15,9 +15,9 @@ export interface TestRepo {
   sshUrl: string;
   /** `http://127.0.0.1:port/git/<name>.git` on the test bed's git http-backend (basic auth). */
   httpUrl: string;
-  /** Commits `files` (path → content) on `branch` and pushes; returns the new commit's hash. */
+  /** Commits `files` (path → content; null removes the file) on `branch` and pushes; returns the new commit's hash. */
   commit(
-    files: Record<string, string | Uint8Array>,
+    files: Record<string, string | Uint8Array | null>,
     message: string,
     options?: { branch?: string; tag?: string },
   ): string;
@@ -67,6 +67,10 @@ export function createTestRepo(prefix: string): TestRepo {
         lastBranch = branch;
       }
       for (const [file, content] of Object.entries(files)) {
+        if (content === null) {
+          rmSync(join(work, file));
+          continue;
+        }
         mkdirSync(dirname(join(work, file)), { recursive: true });
         writeFileSync(join(work, file), content);
       }
