@@ -146,9 +146,25 @@ export async function logInPage(
   baseUrl: string,
   credentials = TEST_ADMIN_CREDENTIALS,
 ): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
+  await gotoSteadily(page, `${baseUrl}/login`);
   await page.getByLabel('User name').fill(credentials.username);
   await page.getByLabel('Password').fill(credentials.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL((url) => !url.pathname.endsWith('/login'));
+}
+
+/**
+ * page.goto, again when Chromium aborted it with ERR_NETWORK_CHANGED: it does so to requests in
+ * flight whenever the host's interfaces change, which they do each time a container starts on
+ * this shared test machine (a full CI run lost a proxy test's login to it).
+ */
+async function gotoSteadily(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes('ERR_NETWORK_CHANGED')) throw error;
+    }
+  }
 }
