@@ -234,6 +234,25 @@ export class Authenticator {
     };
   }
 
+  /**
+   * Whom work a user set up acts for when it runs without them (a Git stack's webhook or poll):
+   * their roles now, narrowed by the scope of the token they set it up with; undefined for a
+   * deleted or disabled user.
+   */
+  async actingFor(
+    userId: number,
+    tokenScope: Principal['tokenScope'] | null,
+    via: Principal['via'],
+  ): Promise<Principal | undefined> {
+    const user = await this.stores.users.get(userId);
+    if (!user || user.disabled) return undefined;
+    return {
+      ...(await this.principalFor(user, via)),
+      ...(tokenScope ? { tokenScope } : {}),
+      csrfValid: true,
+    };
+  }
+
   private async policyRequiresMfa(roles: Principal['roles']): Promise<boolean> {
     const { mfaRequired } = await this.stores.settings.security();
     if (mfaRequired === 'all') return true;

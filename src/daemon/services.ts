@@ -107,6 +107,15 @@ export function createServices(
   const recoveryCodes = new RecoveryCodeStore(db);
   const settings = new SettingsStore(db);
   const audit = new AuditLog(db);
+  const authenticator = new Authenticator({
+    users,
+    roles,
+    sessions,
+    tokens,
+    recoveryCodes,
+    secrets,
+    settings,
+  });
   const clients = new DockerClientPool(environments, { store: agentStore, hub: agents });
   const schedules = new ScheduleStore(db);
   const scheduler = new Scheduler(schedules, logger);
@@ -144,18 +153,7 @@ export function createServices(
     schedules,
     audit,
     logger,
-    async actFor({ userId, tokenScope }) {
-      const user = await users.get(userId);
-      if (!user || user.disabled) return undefined;
-      return {
-        userId,
-        username: user.username,
-        roles: await roles.grantsOf(userId),
-        via: 'git-deployer',
-        ...(tokenScope ? { tokenScope } : {}),
-        csrfValid: true,
-      };
-    },
+    actFor: ({ userId, tokenScope }) => authenticator.actingFor(userId, tokenScope, 'git-deployer'),
     maxCheckoutBytes: gitMaxBytes,
   });
   scheduler.register(gitStacks.pollKind());
@@ -251,7 +249,7 @@ export function createServices(
     gitStacks,
     usageFeeds: new UsageFeeds(),
     settings,
-    authenticator: new Authenticator({ users, roles, sessions, tokens, recoveryCodes, secrets, settings }),
+    authenticator,
   };
 }
 

@@ -109,18 +109,11 @@ export type WebhookOwner =
   | { kind: 'repository'; repositoryId: number; environmentId: number; secret: string }
   | { kind: 'stack'; stackId: number; repositoryId: number; secret: string };
 
-export interface NewDelivery {
+/** A delivery to log: what the log shows of it, whose webhook it came to, and its payload's digest. */
+export interface NewDelivery extends Omit<WebhookDeliveryView, 'id' | 'receivedAt'> {
   repositoryId: number | null;
   stackId: number | null;
-  deliveryId: string;
   payloadDigest: string;
-  provider: string;
-  event: string;
-  ref: string;
-  commit: string;
-  outcome: DeliveryOutcome;
-  reason: string;
-  results: WebhookDeliveryView['results'];
 }
 
 /** Deliveries kept per webhook. */
